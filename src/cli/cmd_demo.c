@@ -1,0 +1,8 @@
+/* `bindspace demo` command group (not implemented yet). */
+#include "cli/cli.h"
+
+int cmd_demo(int argc, char **argv)
+{
+    (void)argc;
+    return cli_fail(argv[0], 0, "not implemented yet");
+}
