@@ -15,5 +15,6 @@
 #include "bindspace/predicate.h"
 #include "bindspace/batch.h"
 #include "bindspace/progress.h"
+#include "bindspace/lance.h"
 
 #endif
