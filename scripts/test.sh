@@ -33,7 +33,7 @@ run_ctest() { # name builddir [ctest args...]
 
 build() { # dir [cmake args...]
   local dir=$1; shift
-  cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$jobs" 2>&1 | grep -E 'error|warning:|Error' ; 
+  cmake -S . -B "$dir" "$@" >/dev/null && cmake --build "$dir" -j"$jobs" 2>&1 | grep -E ' error: |warning: |Error [0-9]|undefined reference' ; 
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "build $dir failed"; status=1; failed=$((failed + 1)); return 1; }
 }
 
