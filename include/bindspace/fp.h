@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bindspace/error.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
