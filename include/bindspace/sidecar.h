@@ -48,8 +48,16 @@ uint8_t bsp_schema_version(const uint64_t r[BSP_WORDS]);
 void bsp_sidecar_unpack(const uint64_t r[BSP_WORDS], bsp_sidecar *s);
 /* Write words 208..255 per §3.3 (keeps w223 bits 0..55, sets version 1, reserved = 0,
  * words 0..207 untouched). BSP_EPERM if r has schema_version 2..255; BSP_EINVAL if the
- * sidecar breaks a writing rule (rung > 2, DN component at index >= depth non-zero, depth > 32). */
+ * sidecar breaks a writing rule (rung > 2, depth > 32, DN component at index >= depth
+ * non-zero, a non-empty inline edge after an empty one). On error r is unchanged.
+ * Edge flags bits 4..7 are reserved (§4.2) and are written as 0. */
 int bsp_sidecar_pack(uint64_t r[BSP_WORDS], const bsp_sidecar *s);
+/* Number of inline edges: those before the first empty one (verb 0 and target 0) (§3.3). */
+int bsp_sidecar_edge_count(const bsp_sidecar *s);
+/* The decoded sidecar of r as one JSON object, NUL-terminated, malloc'd into *json (caller
+ * frees). {"schema_version":N} only when N != 1; the full shape is in docs/sidecar.md.
+ * BSP_ENOMEM on allocation failure. */
+int bsp_sidecar_to_json(const uint64_t r[BSP_WORDS], char **json);
 
 /* ---- quantisation (§4.1), all in f32 ---------------------------------------------------- */
 uint16_t bsp_q_u16(float x);
@@ -86,6 +94,9 @@ bsp_truth bsp_nars_induction(bsp_truth a, bsp_truth b);
 bsp_truth bsp_nars_abduction(bsp_truth a, bsp_truth b);
 /* The truth stored in a record (decoded f32 widened to f64); {0,0} when version != 1. */
 bsp_truth bsp_fp_truth(const uint64_t r[BSP_WORDS]);
+/* `{"f":%.9g,"c":%.9g}` into buf (NUL-terminated, truncated to n); returns the length snprintf
+ * reports. At most 64 bytes are ever needed. */
+int bsp_fp_truth_json(bsp_truth t, char *buf, size_t n);
 
 /* ---- schema algebra (§9); out may alias an input --------------------------------------- */
 void bsp_schema_nars_revision_inline(uint64_t out[BSP_WORDS], const uint64_t a[BSP_WORDS],
@@ -125,6 +136,8 @@ int bsp_dn_unpack(uint64_t packed, uint8_t index[7], uint8_t *depth); /* BSP_EIN
 uint64_t bsp_dn_packed_parent(uint64_t packed);
 /* matches_prefix: 1 match, 0 no match, BSP_EINVAL for a bad pattern. */
 int bsp_dn_matches_prefix(const char *key, size_t key_len, const char *pattern, size_t pattern_len);
+/* Canonical path order (§15, dn_scan): unsigned bytes, a proper prefix first. <0, 0, >0. */
+int bsp_dn_compare(const char *a, size_t a_len, const char *b, size_t b_len);
 
 #ifdef __cplusplus
 }
