@@ -1,6 +1,7 @@
 /* XorDelta (spec §10): a 256-bit bitmap of changed words plus the non-zero XOR words, and
  * its wire format (§10.2). A bsp_delta is a plain value (no heap); words[] holds only the
- * first nnz entries, in ascending word order. */
+ * first nnz entries, in ascending word order; every function here leaves words[nnz..255]
+ * zero. Compare deltas with bsp_delta_equal (the struct has padding after nnz). */
 #ifndef BINDSPACE_DELTA_H
 #define BINDSPACE_DELTA_H
 
@@ -29,6 +30,7 @@ void bsp_delta_compose(bsp_delta *out, const bsp_delta *d1, const bsp_delta *d2)
 void bsp_delta_expand(uint64_t out[BSP_WORDS], const bsp_delta *d);  /* 256 XOR words */
 void bsp_delta_from_words(bsp_delta *d, const uint64_t x[BSP_WORDS]); /* recompact */
 static inline bool bsp_delta_is_zero(const bsp_delta *d) { return d->nnz == 0; }
+bool bsp_delta_equal(const bsp_delta *a, const bsp_delta *b);
 uint32_t bsp_delta_hamming(const bsp_delta *d);
 size_t bsp_delta_compressed_bytes(const bsp_delta *d); /* 32 + 8 nnz */
 double bsp_delta_compression_ratio(const bsp_delta *d);
