@@ -20,6 +20,15 @@
 int datafile_write(const char *path, const bsp_schema *schema, const bsp_batch *batch,
                    uint64_t *file_size);
 
+typedef struct datafile_write_opts {
+    uint64_t page_bytes; /* target bytes of values per page; 0 = DATAFILE_PAGE_BYTES */
+} datafile_write_opts;
+#define DATAFILE_PAGE_BYTES (8u << 20)
+
+/* datafile_write with options (opts may be NULL). */
+int datafile_write_ex(const char *path, const bsp_schema *schema, const bsp_batch *batch,
+                      const datafile_write_opts *opts, uint64_t *file_size);
+
 /* ---- reader ------------------------------------------------------------------------------ */
 
 typedef struct datafile datafile;
@@ -27,9 +36,17 @@ typedef struct datafile datafile;
 /* Open a data file. file_size is the manifest's DataFile.file_size_bytes (0 = unknown: stat).
  * Errors name the file and the problem (BSP_ECORRUPT, BSP_EUNSUPPORTED for 2.1+/legacy). */
 int datafile_open(const char *path, uint64_t file_size, datafile **out);
+/* Open a data file held in memory (buf, len bytes; borrowed: it must outlive the handle).
+ * name is used in error messages. Same checks as datafile_open; used by tests and fuzzing. */
+int datafile_open_mem(const char *name, const uint8_t *buf, size_t len, datafile **out);
 void datafile_close(datafile *f);
 uint64_t datafile_rows(const datafile *f);
 uint32_t datafile_ncolumns(const datafile *f);
+/* Pages of a column (0 if column is out of range). */
+uint32_t datafile_column_pages(const datafile *f, uint32_t column);
+/* The file's own schema (FileDescriptor, global buffer 0) as top-level fields in column
+ * order; BSP_EUNSUPPORTED naming the logical type for types batch.h cannot represent. */
+int datafile_schema(const datafile *f, bsp_schema *out);
 
 /* Decode rows [row_start, row_start + nrows) of top-level column `column` (a
  * DataFile.column_indices entry) as type `type` into *out (allocated; caller frees with
@@ -40,7 +57,10 @@ int datafile_read_column(datafile *f, uint32_t column, bsp_type type, uint64_t r
 
 /* Zero-copy-ish fast path for 2,048-byte fingerprint columns without nulls: calls fn for
  * each run of contiguous rows with a pointer to their bytes (rows * dim bytes). Used by
- * scans so a search streams pages without building columns. */
+ * scans so a search streams pages without building columns. Pages without nulls are read
+ * with large preads straight into one reusable buffer (memory-opened files: no copy);
+ * pages with nulls fall back to decoding, and their null rows are passed as zero bytes.
+ * A non-zero return from fn stops the scan and is returned. */
 typedef int (*datafile_fixed_fn)(void *ctx, uint64_t first_row, uint64_t rows,
                                  const uint8_t *bytes);
 int datafile_scan_fixed(datafile *f, uint32_t column, uint32_t dim, uint64_t row_start,
