@@ -96,7 +96,7 @@ int bsp_sidecar_to_json(const uint64_t r[BSP_WORDS], char **json)
         int best = bsp_sidecar_best_action(&s, &best_value);
         put(&b, ",\"rl\":{\"q\":[");
         for (int a = 0; a < 16; a++) put(&b, "%s%d", a ? "," : "", s.q[a]);
-        put(&b, "],\"best_action\":%d,", best);
+        put(&b, "],\"best_action\":%d,\"best_raw\":%d,", best, s.q[best]);
         put_f(&b, "best_value", best_value);
         put(&b, ",\"rewards\":[");
         for (int i = 0; i < 8; i++) put(&b, "%s%d", i ? "," : "", s.rewards[i]);
