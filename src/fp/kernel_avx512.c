@@ -73,13 +73,58 @@ static inline __m512i runs_acc(const uint64_t *a, const uint64_t *b, const k_run
     return acc;
 }
 
+/* Sums of the 8 lanes of four accumulators at once: every lane count is < 2^16 (a record
+ * has 16,384 bits, 8 lanes), so the four are packed into 16-bit fields of one vector and reduced
+ * once, instead of four full horizontal reductions. */
+static inline void reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3, uint32_t *out)
+{
+    __m512i p = _mm512_add_epi64(_mm512_add_epi64(a0, _mm512_slli_epi64(a1, 16)),
+                                 _mm512_add_epi64(_mm512_slli_epi64(a2, 32), _mm512_slli_epi64(a3, 48)));
+    uint64_t s = (uint64_t)_mm512_reduce_add_epi64(p);
+    out[0] = (uint32_t)(s & 0xFFFF);
+    out[1] = (uint32_t)(s >> 16 & 0xFFFF);
+    out[2] = (uint32_t)(s >> 32 & 0xFFFF);
+    out[3] = (uint32_t)(s >> 48);
+}
+
+#define PF_DIST 8 /* records ahead to prefetch in the scans */
+
+/* Four records against one query: each query vector is loaded once and used four times; the
+ * lines of the records PF_DIST ahead are prefetched (pf may be NULL near the end). */
+static inline void many4(const uint64_t *q, const uint64_t *r0, size_t stride, const k_runs *r,
+                         const uint64_t *pf, uint32_t *out)
+{
+    const uint64_t *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (unsigned i = 0; i < r->n; i++) {
+        for (unsigned w = r->from[i]; w < r->to[i]; w += 8) {
+            __m512i x = _mm512_loadu_si512(q + w);
+            if (pf) {
+                _mm_prefetch((const char *)(pf + w), _MM_HINT_T0);
+                _mm_prefetch((const char *)(pf + stride + w), _MM_HINT_T0);
+                _mm_prefetch((const char *)(pf + 2 * stride + w), _MM_HINT_T0);
+                _mm_prefetch((const char *)(pf + 3 * stride + w), _MM_HINT_T0);
+            }
+            a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r0 + w))));
+            a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r1 + w))));
+            a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r2 + w))));
+            a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r3 + w))));
+        }
+    }
+    reduce4(a0, a1, a2, a3, out);
+}
+
 static void avx512_dist_many(const uint64_t *q, const uint64_t *recs, size_t n, size_t stride,
                              uint16_t mask, uint32_t *out)
 {
     k_runs r;
     k_mask_runs(mask, &r);
-    for (size_t i = 0; i < n; i++)
-        out[i] = (uint32_t)_mm512_reduce_add_epi64(runs_acc(q, recs + i * stride, &r));
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint64_t *pf = i + PF_DIST + 4 <= n ? recs + (i + PF_DIST) * stride : NULL;
+        many4(q, recs + i * stride, stride, &r, pf, out + i);
+    }
+    for (; i < n; i++) out[i] = (uint32_t)_mm512_reduce_add_epi64(runs_acc(q, recs + i * stride, &r));
 }
 
 /* One record against four queries: each record vector is loaded once, used four times. */
@@ -98,10 +143,12 @@ static inline void batch4(const uint64_t *const *qs, const uint64_t *rec, const 
             a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q3 + w))));
         }
     }
-    out[0] = (uint32_t)_mm512_reduce_add_epi64(a0);
-    out[ldo] = (uint32_t)_mm512_reduce_add_epi64(a1);
-    out[2 * ldo] = (uint32_t)_mm512_reduce_add_epi64(a2);
-    out[3 * ldo] = (uint32_t)_mm512_reduce_add_epi64(a3);
+    uint32_t d[4];
+    reduce4(a0, a1, a2, a3, d);
+    out[0] = d[0];
+    out[ldo] = d[1];
+    out[2 * ldo] = d[2];
+    out[3 * ldo] = d[3];
 }
 
 static void avx512_dist_batch(const uint64_t *const *qs, size_t nq, const uint64_t *recs, size_t n,
