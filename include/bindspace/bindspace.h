@@ -16,5 +16,6 @@
 #include "bindspace/batch.h"
 #include "bindspace/progress.h"
 #include "bindspace/lance.h"
+#include "bindspace/space.h"
 
 #endif

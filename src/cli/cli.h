@@ -13,7 +13,8 @@
 /* Each command gets argv[0] = its own name. Returns the process exit code. */
 int cmd_fp(int argc, char **argv);        /* cmd_fp.c */
 int cmd_table(int argc, char **argv);     /* cmd_table.c: import scan versions info delete compact gen */
-int cmd_space(int argc, char **argv);     /* cmd_space.c: search put get flush */
+int cmd_space(int argc, char **argv);     /* cmd_space.c: put get flush (search -> cmd_search) */
+int cmd_search(int argc, char **argv);    /* cmd_search.c: search */
 int cmd_sql(int argc, char **argv);       /* cmd_sql.c */
 int cmd_backup(int argc, char **argv);    /* cmd_backup.c */
 int cmd_graph(int argc, char **argv);     /* cmd_graph.c: edges neighbors index */

@@ -1,0 +1,153 @@
+/* The write cache (spec §11): vector 18.8, visible values, read_through, counters, and a
+ * property test against a plain model (visible = last written value). */
+#include "bindspace/delta.h"
+#include "space/cache.h"
+#include "test.h"
+
+static uint64_t (*base)[BSP_WORDS];
+static uint64_t occ[1024];
+
+static void setup(space_cache *c)
+{
+    memset(base, 0, (size_t)65536 * BSP_BYTES);
+    memset(occ, 0, sizeof occ);
+    CHECK_OK(cache_init(c, base, occ, 0));
+}
+
+static void test_vector_18_8(void)
+{
+    space_cache c;
+    setup(&c);
+    uint16_t A = 0x8042;
+    occ[A >> 6] |= 1ull << (A & 63);
+    uint64_t v[BSP_WORDS] = {0}, tmp[BSP_WORDS];
+    v[5] = 0xF0;
+    CHECK_OK(cache_record_write(&c, A, v, NULL));
+    CHECK_EQ_U(c.dirty_count, 1);
+    CHECK_EQ_U(c.cached_bytes, 40);
+    CHECK(cache_is_dirty(&c, A));
+    CHECK(cache_read_through(&c, A, tmp) == CACHE_PATCHED);
+    CHECK_EQ_U(tmp[5], 0xF0);
+    CHECK_EQ_U(base[A][5], 0); /* the base is untouched until a flush */
+    v[5] = 0xFF;
+    v[6] = 1;
+    CHECK_OK(cache_record_write(&c, A, v, NULL));
+    CHECK_EQ_U(c.dirty_count, 1);
+    CHECK_EQ_U(c.entries[A]->nnz, 2);
+    CHECK_EQ_U(c.cached_bytes, 48);
+    memset(v, 0, sizeof v);
+    CHECK_OK(cache_record_write(&c, A, v, NULL));
+    CHECK_EQ_U(c.dirty_count, 0);
+    CHECK_EQ_U(c.cached_bytes, 0);
+    CHECK(cache_read_through(&c, A, tmp) == CACHE_CLEAN);
+    CHECK(!cache_is_dirty(&c, A));
+    CHECK_EQ_U(c.ops_since_flush, 3);
+    /* record_delta twice with the same one-word delta: no entry */
+    bsp_delta d;
+    uint64_t x[BSP_WORDS] = {0};
+    x[17] = 0xDEADBEEF;
+    bsp_delta_from_words(&d, x);
+    CHECK_OK(cache_record_delta(&c, A, &d));
+    CHECK_EQ_U(c.dirty_count, 1);
+    CHECK_EQ_U(c.cached_bytes, 40);
+    CHECK_OK(cache_record_delta(&c, A, &d));
+    CHECK_EQ_U(c.dirty_count, 0);
+    CHECK(c.entries[A] == NULL);
+    CHECK_EQ_U(c.ops_since_flush, 5);
+    cache_destroy(&c);
+}
+
+static void test_unoccupied_is_error(void)
+{
+    space_cache c;
+    setup(&c);
+    uint64_t v[BSP_WORDS] = {1};
+    CHECK_ERR(cache_record_write(&c, 0x9000, v, NULL), BSP_ENOTFOUND, "0x90:00");
+    CHECK_EQ_U(c.ops_since_flush, 0);
+    cache_destroy(&c);
+}
+
+static void test_should_flush_and_apply(void)
+{
+    space_cache c;
+    setup(&c);
+    c.max_bytes = 1000;
+    uint64_t v[BSP_WORDS];
+    for (uint32_t a = 0x8000; a < 0x8000 + 40; a++) occ[a >> 6] |= 1ull << (a & 63);
+    for (uint32_t a = 0x8000 + 39;; a--) { /* descending writes; flush applies ascending */
+        memset(v, 0, sizeof v);
+        v[a & 255] = a;
+        v[200] = 7;
+        CHECK_OK(cache_record_write(&c, (uint16_t)a, v, NULL));
+        if (a == 0x8000) break;
+    }
+    CHECK_EQ_U(c.dirty_count, 40);
+    CHECK_EQ_U(c.cached_bytes, 40 * 48);
+    CHECK(cache_should_flush(&c));
+    cache_apply_all(&c);
+    CHECK_EQ_U(c.dirty_count, 0);
+    CHECK_EQ_U(c.cached_bytes, 0);
+    CHECK_EQ_U(c.ops_since_flush, 0);
+    CHECK(!cache_should_flush(&c));
+    for (uint32_t a = 0x8000; a < 0x8000 + 40; a++) {
+        CHECK_EQ_U(base[a][a & 255], a);
+        CHECK_EQ_U(base[a][200], 7);
+        CHECK(c.entries[a] == NULL);
+    }
+    cache_destroy(&c);
+}
+
+/* Random writes and deltas against a model of visible values. */
+static void test_model(void)
+{
+    space_cache c;
+    setup(&c);
+    enum { N = 16 };
+    static uint64_t model[N][BSP_WORDS];
+    test_rng r;
+    test_rng_seed(&r, 1808);
+    for (int i = 0; i < N; i++) {
+        uint16_t a = (uint16_t)(0x8100 + i);
+        occ[a >> 6] |= 1ull << (a & 63);
+        for (int w = 0; w < BSP_WORDS; w++) base[a][w] = model[i][w] = test_rng_next(&r);
+    }
+    for (int step = 0; step < 3000; step++) {
+        int i = (int)test_rng_below(&r, N);
+        uint16_t a = (uint16_t)(0x8100 + i);
+        uint64_t v[BSP_WORDS];
+        memcpy(v, model[i], sizeof v);
+        int k = (int)test_rng_below(&r, 6);
+        for (int j = 0; j < k; j++) v[test_rng_below(&r, BSP_WORDS)] ^= test_rng_next(&r);
+        if (test_rng_below(&r, 10) == 0) memcpy(v, base[a], sizeof v); /* back to the base */
+        if (test_rng_below(&r, 2)) {
+            CHECK_OK(cache_record_write(&c, a, v, NULL));
+        } else {
+            bsp_delta d;
+            bsp_delta_compute(&d, model[i], v);
+            CHECK_OK(cache_record_delta(&c, a, &d));
+        }
+        memcpy(model[i], v, sizeof v);
+        if (step % 500 == 499) cache_apply_all(&c);
+        uint64_t got[BSP_WORDS];
+        cache_visible(&c, a, got);
+        CHECK(memcmp(got, model[i], sizeof got) == 0);
+        CHECK_EQ_U(cache_is_dirty(&c, a), memcmp(base[a], model[i], BSP_BYTES) != 0);
+    }
+    size_t bytes = 0, dirty = 0;
+    for (int i = 0; i < N; i++)
+        if (c.entries[0x8100 + i]) dirty++, bytes += 32 + 8 * (size_t)c.entries[0x8100 + i]->nnz;
+    CHECK_EQ_U(c.dirty_count, dirty);
+    CHECK_EQ_U(c.cached_bytes, bytes);
+    cache_destroy(&c);
+}
+
+int main(void)
+{
+    base = calloc(65536, BSP_BYTES);
+    RUN(test_vector_18_8);
+    RUN(test_unoccupied_is_error);
+    RUN(test_should_flush_and_apply);
+    RUN(test_model);
+    free(base);
+    return test_finish();
+}
