@@ -7,6 +7,7 @@
 
 #include "bindspace/error.h"
 #include "bindspace/predicate.h"
+#include "bindspace/sidecar.h"
 #include "fp/predicate_impl.h"
 #include "test.h"
 
@@ -79,6 +80,46 @@ static void test_table_18_9(void)
     ERR("{\"nars\":{\"min_confidence\":1.5}}", BSP_ERANGE, "nars.min_confidence");
     ERR("{\"foo\":1}", BSP_EINVAL, "foo");
     ERR("[]", BSP_EINVAL, "not a JSON object");
+}
+
+/* The 18.2 record built through the sidecar codec equals the spec's hex words, and 18.9
+ * gives the same answers on it. */
+static void test_18_2_via_sidecar(void)
+{
+    bsp_sidecar s;
+    memset(&s, 0, sizeof s);
+    s.ani[3] = 500;
+    s.ani[4] = 200;
+    s.nars_f = bsp_q_u16(0.8f);
+    s.nars_c = bsp_q_c16(0.6f);
+    s.budget_priority = bsp_q_u16(0.9f);
+    s.budget_durability = bsp_q_u16(0.5f);
+    s.budget_quality = bsp_q_u16(0.7f);
+    s.edge_verb = 42; s.edge_direction = 1; s.edge_weight = 200; s.edge_flags = 5;
+    s.node_kind = 1; s.node_subtype = 3; s.provenance = 0xABCD;
+    s.dn_depth = 3; s.rung = 2; s.qidx = 42; s.access_count = 1234;
+    s.ttl = 500;
+    s.sigma_q = bsp_q_sigma(12.5f);
+    s.label_hash = bsp_fnv1a64("alpha", 5);
+    s.q[0] = bsp_q_q8(0.7f);
+    s.q[3] = bsp_q_q8(0.75f);
+    bsp_sidecar_reward_push(&s, 0.5f);
+    bsp_sidecar_record_spike(&s, 42);
+    s.hebbian[0] = bsp_q_u16(0.5f);
+    s.dn[0] = 3; s.dn[1] = 7; s.dn[2] = 42;
+    bsp_bloom_insert(s.bloom, 1);
+    bsp_bloom_insert(s.bloom, 42);
+    s.pagerank = 1000; s.hop_to_root = 2; s.cluster_id = 42;
+    s.degree = 5; s.in_degree = 3; s.out_degree = 2;
+    s.edge_verbs[0] = 7; s.edge_targets[0] = 0x42;
+    s.edge_verbs[1] = 12; s.edge_targets[1] = 0x80;
+    uint64_t r[BSP_WORDS] = {0};
+    CHECK_OK(bsp_sidecar_pack(r, &s));
+    CHECK(memcmp(r, R182, sizeof r) == 0);
+    CHECK_EQ_I(run("{\"rl\":{\"min_best_q\":0.7,\"positive_trend\":true}}", r), 1);
+    CHECK_EQ_I(run("{\"rl\":{\"min_avg_reward\":0.0625}}", r), 0);
+    CHECK_EQ_I(run("{\"bloom\":{\"node_id\":42}}", r), 1);
+    CHECK_EQ_I(run("{\"nars\":{\"min_priority\":0.9}}", r), 0);
 }
 
 static void test_version_0(void)
@@ -377,6 +418,43 @@ static bool ref_eval(const struct ref *x, const uint64_t *r)
     return true;
 }
 
+/* The same reference through the sidecar module's decoders (an independent implementation
+ * of §4.3 / §4.4). */
+static bool ref_eval_sidecar(const struct ref *x, const uint64_t *r)
+{
+    bool any = x->level >= 0 || x->nars || x->rl || x->graph || x->kind || x->node >= 0;
+    if (!any) return true;
+    if (bsp_schema_version(r) != 1) return false;
+    bsp_sidecar s;
+    bsp_sidecar_unpack(r, &s);
+    if (x->level >= 0 && s.ani[x->level] < x->min_act) return false;
+    if (!isnan(x->f) && !(bsp_dq_u16(s.nars_f) >= x->f)) return false;
+    if (!isnan(x->c) && !(bsp_dq_u16(s.nars_c) >= x->c)) return false;
+    if (!isnan(x->pr) && !(bsp_dq_u16(s.budget_priority) >= x->pr)) return false;
+    float v;
+    bsp_sidecar_best_action(&s, &v);
+    if (!isnan(x->q) && !(v >= x->q)) return false;
+    if (!isnan(x->avg) && !(bsp_sidecar_reward_average(&s) >= x->avg)) return false;
+    if (x->trend == 1 && !(bsp_sidecar_reward_trend(&s) > 0)) return false;
+    if (x->pagerank >= 0 && s.pagerank < x->pagerank) return false;
+    if (x->hop >= 0 && s.hop_to_root > x->hop) return false;
+    if (x->cluster >= 0 && s.cluster_id != x->cluster) return false;
+    if (x->degree >= 0 && s.degree < x->degree) return false;
+    int hit;
+    if (x->nkinds) {
+        hit = 0;
+        for (int i = 0; i < x->nkinds; i++) hit |= x->kinds[i] == s.node_kind;
+        if (!hit) return false;
+    }
+    if (x->nverbs) {
+        hit = 0;
+        for (int i = 0; i < x->nverbs; i++) hit |= x->verbs[i] == s.edge_verb;
+        if (!hit) return false;
+    }
+    if (x->node >= 0 && !bsp_fp_bloom_contains(r, (uint64_t)x->node)) return false;
+    return true;
+}
+
 /* A threshold near a decoded value, printed so that it round-trips through f64 -> f32. */
 static float near_threshold(test_rng *g, float lo, float hi, int denom_kind)
 {
@@ -487,6 +565,7 @@ static void test_thresholds_vs_reference(void)
         if (rc < 0) { fprintf(stderr, "  json: %s\n", json); continue; }
         for (int i = 0; i < 64; i++) {
             bool want = ref_eval(&x, recs[i]), got = bsp_predicate_eval(p, recs[i]);
+            CHECK(ref_eval_sidecar(&x, recs[i]) == want);
             if (want != got) {
                 fprintf(stderr, "  mismatch on record %d: %s want %d\n", i, json, want);
                 CHECK(want == got);
@@ -533,6 +612,7 @@ int main(void)
 {
     build_18_2();
     RUN(test_table_18_9);
+    RUN(test_18_2_via_sidecar);
     RUN(test_version_0);
     RUN(test_more_passes);
     RUN(test_errors);
