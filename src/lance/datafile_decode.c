@@ -402,7 +402,7 @@ static int decode_dictionary(dctx *x, const Lance__Encodings__Dictionary *dict, 
         }
         uint64_t s = items.offsets[c - 1], len = items.offsets[c] - s;
         if ((rc = var_reserve(x, len))) break;
-        memcpy(x->out->data + x->out->data_len, items.data + s, (size_t)len);
+        if (len) memcpy(x->out->data + x->out->data_len, items.data + s, (size_t)len);
         x->out->data_len += len;
         o[1] = x->out->data_len;
     }

@@ -109,7 +109,7 @@ static bool col_equal(const bsp_column *a, uint64_t r0, const bsp_column *b)
         }
         if (bsp_type_is_var(a->type)) {
             uint64_t la = a->offsets[r + 1] - a->offsets[r], lb = b->offsets[i + 1] - b->offsets[i];
-            if (la != lb || memcmp(a->data + a->offsets[r], b->data + b->offsets[i], la)) {
+            if (la != lb || (la && memcmp(a->data + a->offsets[r], b->data + b->offsets[i], la))) {
                 fprintf(stderr, "    row %llu bytes differ\n", (unsigned long long)r);
                 return false;
             }
