@@ -46,6 +46,9 @@ typedef struct bsp_sidecar {
 uint8_t bsp_schema_version(const uint64_t r[BSP_WORDS]);
 /* Decode every field (total; no version check). */
 void bsp_sidecar_unpack(const uint64_t r[BSP_WORDS], bsp_sidecar *s);
+/* The metadata view (§3.4): unpack and return true when schema_version is 1; otherwise set
+ * every field to 0 and return false ("no metadata"). */
+bool bsp_sidecar_view(const uint64_t r[BSP_WORDS], bsp_sidecar *s);
 /* Write words 208..255 per §3.3 (keeps w223 bits 0..55, sets version 1, reserved = 0,
  * words 0..207 untouched). BSP_EPERM if r has schema_version 2..255; BSP_EINVAL if the
  * sidecar breaks a writing rule (rung > 2, depth > 32, DN component at index >= depth

@@ -196,6 +196,8 @@ uint64_t bsp_dn_packed_parent(uint64_t packed)
 int bsp_dn_matches_prefix(const char *key, size_t key_len, const char *pattern, size_t pattern_len)
 {
     size_t b, n;
+    if (!key) key = "", key_len = 0;
+    if (!pattern) pattern = "", pattern_len = 0;
     canonical_span(pattern, pattern_len, &b, &n);
     const char *p = pattern + b;
     if (n == 1 && p[0] == '*') return 1;
@@ -204,13 +206,13 @@ int bsp_dn_matches_prefix(const char *key, size_t key_len, const char *pattern, 
         if (memchr(p, '*', pn))
             return bsp_err(BSP_EINVAL, "DN pattern '%.*s': '*' is allowed only as the whole "
                            "pattern or as a final ':*'", (int)n, p);
-        if (key_len < pn || memcmp(key, p, pn) != 0) return 0;
+        if (key_len < pn || (pn && memcmp(key, p, pn) != 0)) return 0;
         return key_len == pn || key[pn] == ':';
     }
-    if (memchr(p, '*', n))
+    if (n && memchr(p, '*', n))
         return bsp_err(BSP_EINVAL, "DN pattern '%.*s': '*' is allowed only as the whole pattern "
                        "or as a final ':*'", (int)n, p);
-    return key_len == n && memcmp(key, p, n) == 0;
+    return key_len == n && (n == 0 || memcmp(key, p, n) == 0);
 }
 
 int bsp_dn_compare(const char *a, size_t a_len, const char *b, size_t b_len)

@@ -66,13 +66,17 @@ void bsp_sidecar_unpack(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
     }
 }
 
-void sidecar_unpack_v1(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
+bool bsp_sidecar_view(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
 {
-    if (bsp_schema_version(r) == 1)
+    if (bsp_schema_version(r) == 1) {
         bsp_sidecar_unpack(r, s);
-    else
-        memset(s, 0, sizeof *s);
+        return true;
+    }
+    memset(s, 0, sizeof *s);
+    return false;
 }
+
+void sidecar_unpack_v1(const uint64_t r[BSP_WORDS], bsp_sidecar *s) { (void)bsp_sidecar_view(r, s); }
 
 static uint64_t lanes4(const uint16_t *v)
 {

@@ -236,6 +236,10 @@ static void test_matches_prefix(void)
     CHECK_EQ_I(match("g:t:1", "  bindspace://g:t:1\n"), 1);
     CHECK_EQ_I(match("g:t:1", "g:t"), 0);
     CHECK_EQ_I(match("g:t", "g:t:1"), 0);
+    CHECK_EQ_I(bsp_dn_matches_prefix("", 0, "", 0), 1);
+    CHECK_EQ_I(bsp_dn_matches_prefix(NULL, 0, NULL, 0), 1);
+    CHECK_EQ_I(match("g:t", ""), 0);
+    CHECK_EQ_I(match("g:t", "  "), 0);
     CHECK_ERR(match("g:t", "g*"), BSP_EINVAL, "'*'");
     CHECK_ERR(match("g:t", "g:*:1"), BSP_EINVAL, "'*'");
     CHECK_ERR(match("g:t", "*:t"), BSP_EINVAL, "'*'");

@@ -404,8 +404,29 @@ static void test_unpack_total(void)
     }
 }
 
+static void test_view(void)
+{
+    bsp_sidecar s, v;
+    build_182(&s);
+    uint64_t r[BSP_WORDS];
+    memset(r, 0, sizeof r);
+    CHECK_OK(bsp_sidecar_pack(r, &s));
+    CHECK(bsp_sidecar_view(r, &v));
+    CHECK(memcmp(&s, &v, sizeof s) == 0);
+    bsp_sidecar zero;
+    memset(&zero, 0, sizeof zero);
+    for (unsigned ver = 0; ver < 256; ver += (ver == 0 ? 2 : 51)) {
+        r[223] = (uint64_t)ver << 56;
+        CHECK(!bsp_sidecar_view(r, &v));
+        CHECK(memcmp(&v, &zero, sizeof v) == 0);
+        bsp_sidecar_unpack(r, &v); /* the bit-level decoder is total */
+        CHECK_EQ_U(v.ani[3], 500);
+    }
+}
+
 int main(void)
 {
+    RUN(test_view);
     RUN(test_table_182);
     RUN(test_derived_182);
     RUN(test_argmax_183);
