@@ -20,8 +20,25 @@ static uint8_t byte_of(uint64_t w, int i) { return (uint8_t)(w >> (8 * i)); }
 
 void bsp_sidecar_unpack(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
 {
-    memset(s, 0, sizeof *s);
+    memset(s, 0, sizeof *s); /* padding too, so unpacked structs compare with memcmp */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the lane/byte arrays are the words' memory in order on a little-endian host */
+    memcpy(s->ani, r + 208, 16);
+    memcpy(s->q, r + 224, 16);
+    memcpy(s->rewards, r + 226, 16);
+    memcpy(s->stdp, r + 228, 16);
+    memcpy(s->hebbian, r + 230, 16);
+    memcpy(s->dn, r + 240, 32);
+#else
     for (int i = 0; i < 8; i++) s->ani[i] = lane(r[208 + i / 4], i % 4);
+    for (int a = 0; a < 16; a++) s->q[a] = (int8_t)byte_of(r[224 + a / 8], a % 8);
+    for (int i = 0; i < 8; i++) {
+        s->rewards[i] = (int16_t)lane(r[226 + i / 4], i % 4);
+        s->stdp[i] = lane(r[228 + i / 4], i % 4);
+        s->hebbian[i] = lane(r[230 + i / 4], i % 4);
+    }
+    for (int i = 0; i < 32; i++) s->dn[i] = byte_of(r[240 + i / 8], i % 8);
+#endif
     uint64_t w = r[210];
     s->nars_f = lane(w, 0);
     s->nars_c = lane(w, 1);
@@ -44,13 +61,6 @@ void bsp_sidecar_unpack(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
     s->ttl = lane(r[214], 0);
     s->sigma_q = lane(r[214], 1);
     s->label_hash = r[215];
-    for (int a = 0; a < 16; a++) s->q[a] = (int8_t)byte_of(r[224 + a / 8], a % 8);
-    for (int i = 0; i < 8; i++) {
-        s->rewards[i] = (int16_t)lane(r[226 + i / 4], i % 4);
-        s->stdp[i] = lane(r[228 + i / 4], i % 4);
-        s->hebbian[i] = lane(r[230 + i / 4], i % 4);
-    }
-    for (int i = 0; i < 32; i++) s->dn[i] = byte_of(r[240 + i / 8], i % 8);
     for (int i = 0; i < 4; i++) s->bloom[i] = r[244 + i];
     w = r[248];
     s->pagerank = lane(w, 0);
@@ -78,18 +88,36 @@ bool bsp_sidecar_view(const uint64_t r[BSP_WORDS], bsp_sidecar *s)
 
 void sidecar_unpack_v1(const uint64_t r[BSP_WORDS], bsp_sidecar *s) { (void)bsp_sidecar_view(r, s); }
 
+#if !(defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__)
 static uint64_t lanes4(const uint16_t *v)
 {
     return (uint64_t)v[0] | (uint64_t)v[1] << 16 | (uint64_t)v[2] << 32 | (uint64_t)v[3] << 48;
 }
+#endif
 
 void sidecar_pack_fields(uint64_t r[BSP_WORDS], const bsp_sidecar *s, uint64_t w223_low)
 {
     uint64_t o[48]; /* words 208..255, o[w - 208] */
     memset(o, 0, sizeof o);
 #define O(w) o[(w) - 208]
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(&O(208), s->ani, 16);
+    memcpy(&O(224), s->q, 16);
+    memcpy(&O(226), s->rewards, 16);
+    memcpy(&O(228), s->stdp, 16);
+    memcpy(&O(230), s->hebbian, 16);
+    memcpy(&O(240), s->dn, 32);
+#else
     O(208) = lanes4(s->ani);
     O(209) = lanes4(s->ani + 4);
+    for (int a = 0; a < 16; a++) O(224 + a / 8) |= (uint64_t)(uint8_t)s->q[a] << (8 * (a % 8));
+    for (int i = 0; i < 8; i++) {
+        O(226 + i / 4) |= (uint64_t)(uint16_t)s->rewards[i] << (16 * (i % 4));
+        O(228 + i / 4) |= (uint64_t)s->stdp[i] << (16 * (i % 4));
+        O(230 + i / 4) |= (uint64_t)s->hebbian[i] << (16 * (i % 4));
+    }
+    for (int i = 0; i < 32; i++) O(240 + i / 8) |= (uint64_t)s->dn[i] << (8 * (i % 8));
+#endif
     O(210) = (uint64_t)s->nars_f | (uint64_t)s->nars_c << 16 | (uint64_t)s->budget_priority << 32 |
              (uint64_t)s->budget_durability << 48;
     O(211) = (uint64_t)s->edge_verb | (uint64_t)s->edge_direction << 8 |
@@ -103,14 +131,7 @@ void sidecar_pack_fields(uint64_t r[BSP_WORDS], const bsp_sidecar *s, uint64_t w
     O(215) = s->label_hash;
     /* 216..222 reserved */
     O(223) = (w223_low & W223_KEEP) | (uint64_t)1 << 56;
-    for (int a = 0; a < 16; a++) O(224 + a / 8) |= (uint64_t)(uint8_t)s->q[a] << (8 * (a % 8));
-    for (int i = 0; i < 8; i++) {
-        O(226 + i / 4) |= (uint64_t)(uint16_t)s->rewards[i] << (16 * (i % 4));
-        O(228 + i / 4) |= (uint64_t)s->stdp[i] << (16 * (i % 4));
-        O(230 + i / 4) |= (uint64_t)s->hebbian[i] << (16 * (i % 4));
-    }
     /* 232..239 reserved */
-    for (int i = 0; i < 32; i++) O(240 + i / 8) |= (uint64_t)s->dn[i] << (8 * (i % 8));
     for (int i = 0; i < 4; i++) O(244 + i) = s->bloom[i];
     O(248) = (uint64_t)s->pagerank | (uint64_t)s->hop_to_root << 16 |
              (uint64_t)s->cluster_id << 24 | (uint64_t)s->degree << 40 |
