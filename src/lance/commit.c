@@ -84,7 +84,7 @@ void commit_op_free(commit_op *op)
     for (size_t i = 0; i < op->n_fields; i++)
         protobuf_c_message_free_unpacked(&op->fields[i]->base, NULL);
     free(op->fields);
-    for (size_t i = 0; i < op->n_dels; i++) roaring_bitmap_free(op->dels[i].rows);
+    for (size_t i = 0; i < op->n_dels; i++) rb_free(op->dels[i].rows);
     free(op->dels);
     free(op->predicate);
     for (size_t i = 0; i < op->n_merge; i++)
@@ -331,7 +331,7 @@ static int refresh_del(build *b, commit_del *d, const Lance__Table__DataFragment
         rc = deletion_read(b->root, f->id, rv, id, type, f->physical_rows, &old);
         if (rc) goto out;
         roaring_bitmap_or_inplace(u, old);
-        roaring_bitmap_free(old);
+        rb_free(old);
     }
     uint64_t card = roaring_bitmap_get_cardinality(u);
     d->all_deleted = card >= f->physical_rows;
@@ -348,7 +348,7 @@ static int refresh_del(build *b, commit_del *d, const Lance__Table__DataFragment
     d->seen_rv = rv;
     d->seen_id = id;
 out:
-    roaring_bitmap_free(u);
+    rb_free(u);
     return rc;
 }
 
@@ -517,7 +517,7 @@ static int unindex(build *b, const roaring_bitmap_t *ids)
             size_t n = roaring_bitmap_portable_size_in_bytes(bm);
             uint8_t *buf = malloc(n);
             if (!buf) {
-                roaring_bitmap_free(bm);
+                rb_free(bm);
                 return bsp_err(BSP_ENOMEM, "out of memory");
             }
             roaring_bitmap_portable_serialize(bm, (char *)buf);
@@ -525,7 +525,7 @@ static int unindex(build *b, const roaring_bitmap_t *ids)
             im->fragment_bitmap.data = buf;
             im->fragment_bitmap.len = n;
         }
-        roaring_bitmap_free(bm);
+        rb_free(bm);
     }
     return BSP_OK;
 }
@@ -579,7 +579,7 @@ static int apply_rewrite(build *b, commit_op *op)
         free(tmp);
     }
     if (!rc) rc = unindex(b, old);
-    roaring_bitmap_free(old);
+    rb_free(old);
     return rc;
 }
 

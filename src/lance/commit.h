@@ -20,6 +20,12 @@
 
 #include "lance/manifest.h"
 
+/* CRoaring 0.2.66 crashes on roaring_bitmap_free(NULL). */
+static inline void rb_free(roaring_bitmap_t *b)
+{
+    if (b) roaring_bitmap_free(b);
+}
+
 #define BSP_LIBRARY_NAME "bindspace"
 #define BSP_LIBRARY_VERSION "0.1.0"
 

@@ -54,7 +54,7 @@ static int read_live(const bsp_dataset *ds, size_t fi, bsp_batch *acc)
         for (size_t k = 0; k < nf; k++) bsp_column_free(&raw[k]);
     }
     if (files) dataset_close_files(files, f->n_files);
-    roaring_bitmap_free(dv);
+    rb_free(dv);
     free(files);
     free(live);
     free(raw);

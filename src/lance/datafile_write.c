@@ -142,7 +142,7 @@ static void pb_bytes(pb *b, const void *src, size_t n)
         b->p = p;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, src, n);
+    if (n) memcpy(b->p + b->n, src, n);
     b->n += n;
 }
 

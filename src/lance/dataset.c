@@ -83,7 +83,7 @@ static int build_info(bsp_dataset *ds)
             int rc = dataset_deletions(ds, i, &bm);
             if (rc) return rc;
             o->deleted_rows = bm ? roaring_bitmap_get_cardinality(bm) : 0;
-            roaring_bitmap_free(bm);
+            rb_free(bm);
         }
         ds->live_rows += o->physical_rows - o->deleted_rows;
     }
@@ -118,7 +118,7 @@ static int build_info(bsp_dataset *ds)
             uint64_t card = roaring_bitmap_get_cardinality(bm);
             o->fragments = malloc((card ? card : 1) * sizeof *o->fragments);
             if (!o->fragments) {
-                roaring_bitmap_free(bm);
+                rb_free(bm);
                 return oom();
             }
             roaring_uint32_iterator_t *it = roaring_create_iterator(bm);
@@ -127,7 +127,7 @@ static int build_info(bsp_dataset *ds)
                 roaring_advance_uint32_iterator(it);
             }
             roaring_free_uint32_iterator(it);
-            roaring_bitmap_free(bm);
+            rb_free(bm);
         }
     }
     return BSP_OK;

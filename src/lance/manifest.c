@@ -110,8 +110,8 @@ int manifest_list(const char *root, uint64_t **versions, size_t *n, manifest_nam
     qsort(vs, k, sizeof *vs, cmp_u64);
     for (size_t i = 1; i < k; i++) {
         if (vs[i] == vs[i - 1]) {
-            free(vs);
             rc = bsp_err(BSP_ECORRUPT, "%s: version %" PRIu64 " appears twice", dir, vs[i]);
+            free(vs);
             goto out;
         }
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "lance/colops.h"
+#include "lance/commit.h"
 #include "lance/datafile.h"
 #include "lance/dataset.h"
 #include "util/error.h"
@@ -84,7 +85,7 @@ void bsp_scanner_free(bsp_scanner *s)
     if (!s) return;
     if (s->files) dataset_close_files(s->files, s->nfiles);
     free(s->files);
-    roaring_bitmap_free(s->dv);
+    rb_free(s->dv);
     free(s->fields);
     bsp_schema_free(&s->schema);
     free(s);
@@ -119,7 +120,7 @@ static void leave_fragment(bsp_scanner *s)
     free(s->files);
     s->files = NULL;
     s->nfiles = 0;
-    roaring_bitmap_free(s->dv);
+    rb_free(s->dv);
     s->dv = NULL;
     s->frag_ready = false;
     s->offset = 0;
@@ -255,7 +256,7 @@ int bsp_dataset_take(const bsp_dataset *ds, const uint64_t *row_addrs, size_t n,
         if (fi != cur) {
             if (files) dataset_close_files(files, nfiles);
             free(files);
-            roaring_bitmap_free(dv);
+            rb_free(dv);
             dv = NULL;
             nfiles = ds->mf.m->fragments[fi]->n_files;
             files = calloc(nfiles ? nfiles : 1, sizeof *files);
@@ -279,7 +280,7 @@ int bsp_dataset_take(const bsp_dataset *ds, const uint64_t *row_addrs, size_t n,
     }
     if (files) dataset_close_files(files, nfiles);
     free(files);
-    roaring_bitmap_free(dv);
+    rb_free(dv);
     free(one);
     free(fields);
     if (!rc && addr) rc = col_from_u64(row_addrs, n, &out->cols[nf]);
@@ -349,7 +350,7 @@ int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char
     rc = dataset_deletions(ds, fragment_index, &dv);
     x.dv = dv;
     if (!rc) rc = datafile_scan_fixed(df, col, fd->type.dim, 0, f->physical_rows, fp_run, &x);
-    roaring_bitmap_free(dv);
+    rb_free(dv);
     free(x.live);
     datafile_close(df);
     return rc;

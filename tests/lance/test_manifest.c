@@ -221,6 +221,7 @@ static void test_roundtrip_unknown(void)
     CHECK_OK(manifest_decode(buf2, len2, "mem2.manifest", 5, &mf2));
     CHECK_EQ_U(mf2.m->fragments[1]->base.n_unknown_fields, 1);
     /* A version mismatch with the file name is corruption. */
+    manifest_file_free(&mf2);
     CHECK_ERR(manifest_decode(buf2, len2, "x/7.manifest", 7, &mf2), BSP_ECORRUPT, "x/7.manifest");
     manifest_file_free(&mf);
     manifest_file_free(&mf2);
