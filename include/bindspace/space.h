@@ -89,7 +89,8 @@ int bsp_space_bind(bsp_space *sp, uint16_t a, uint16_t b, uint64_t out[BSP_WORDS
 int bsp_space_bundle(bsp_space *sp, const uint16_t *addrs, size_t n, uint64_t out[BSP_WORDS]);
 
 /* Visit every occupied address in ascending order with its visible record (valid during
- * the call only), under the shared lock. fn returns non-zero to stop; that value is returned. */
+ * the call only), under the shared lock. fn returns non-zero to stop; that value is returned.
+ * fn must not call into the space (the lock prefers writers: a nested read could deadlock). */
 typedef int (*bsp_space_visit_fn)(void *ctx, uint16_t addr, const uint64_t rec[BSP_WORDS]);
 int bsp_space_foreach(bsp_space *sp, bsp_space_visit_fn fn, void *ctx);
 

@@ -15,7 +15,15 @@ int cache_init(space_cache *c, uint64_t (*base)[BSP_WORDS], const uint64_t *occu
     memset(c, 0, sizeof *c);
     c->entries = calloc(65536, sizeof *c->entries);
     if (!c->entries) return bsp_err(BSP_ENOMEM, "write cache: out of memory");
-    if (pthread_rwlock_init(&c->rw, NULL) != 0) {
+    /* writers first: readers spinning on a hot space must not starve the one writer */
+    pthread_rwlockattr_t at;
+    pthread_rwlockattr_init(&at);
+#ifdef __GLIBC__
+    pthread_rwlockattr_setkind_np(&at, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+    int lrc = pthread_rwlock_init(&c->rw, &at);
+    pthread_rwlockattr_destroy(&at);
+    if (lrc != 0) {
         free(c->entries);
         return bsp_err(BSP_ENOMEM, "write cache: cannot create the lock");
     }
