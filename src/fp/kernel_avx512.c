@@ -164,18 +164,220 @@ static void avx512_dist_batch(const uint64_t *const *qs, size_t nq, const uint64
     }
 }
 
+/* ---- masked_within ------------------------------------------------------------------------
+ * The running total can only exceed t once 1024 · (blocks done) > t, so the first
+ * floor(t / 1024) + 1 blocks are summed without any check (no horizontal reduction spent), and
+ * after that the total is checked every second block. When an exit could save at most the last
+ * two blocks, the scan is the plain blocked dist_many followed by a compare. */
+typedef struct within_plan { unsigned nb, first, off[16]; } within_plan;
+
+static inline void within_plan_init(within_plan *p, uint16_t mask, uint32_t t)
+{
+    p->nb = 0;
+    for (unsigned m = mask; m; m &= m - 1) p->off[p->nb++] = 16 * (unsigned)__builtin_ctz(m);
+    uint32_t first = t / 1024 + 1;
+    p->first = first < p->nb ? first : p->nb;
+}
+
+/* The checked tail: blocks first.. of the plan, starting from the lane counters acc0 + acc1. */
+static inline uint32_t within_tail(const within_plan *p, const uint64_t *a, const uint64_t *b, uint32_t t,
+                                   __m512i acc0, __m512i acc1)
+{
+    unsigned i = p->first;
+    while (i < p->nb) {
+        uint32_t d = (uint32_t)_mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
+        if (d > t) return d;
+        for (unsigned e = i + 2 < p->nb ? i + 2 : p->nb; i < e; i++) {
+            unsigned w = p->off[i];
+            acc0 = _mm512_add_epi64(acc0, xpop(a + w, b + w));
+            acc1 = _mm512_add_epi64(acc1, xpop(a + w + 8, b + w + 8));
+        }
+    }
+    return (uint32_t)_mm512_reduce_add_epi64(_mm512_add_epi64(acc0, acc1));
+}
+
+static inline uint32_t within_rec(const within_plan *p, const uint64_t *a, const uint64_t *b, uint32_t t)
+{
+    __m512i acc0 = _mm512_setzero_si512(), acc1 = acc0;
+    for (unsigned i = 0; i < p->first; i++) {
+        unsigned w = p->off[i];
+        acc0 = _mm512_add_epi64(acc0, xpop(a + w, b + w));
+        acc1 = _mm512_add_epi64(acc1, xpop(a + w + 8, b + w + 8));
+    }
+    return within_tail(p, a, b, t, acc0, acc1);
+}
+
+/* Four records: the unchecked first blocks are register-blocked like many4, then each record
+ * finishes on its own with the checks. */
+static inline size_t within4(const within_plan *p, const uint64_t *q, const uint64_t *r0, size_t stride,
+                             uint32_t t, uint32_t *out)
+{
+    const uint64_t *r[4] = {r0, r0 + stride, r0 + 2 * stride, r0 + 3 * stride};
+    __m512i a[4], z = _mm512_setzero_si512();
+    a[0] = a[1] = a[2] = a[3] = z;
+    for (unsigned i = 0; i < p->first; i++)
+        for (unsigned h = 0; h < 16; h += 8) {
+            unsigned w = p->off[i] + h;
+            __m512i x = _mm512_loadu_si512(q + w);
+            a[0] = _mm512_add_epi64(a[0], _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r[0] + w))));
+            a[1] = _mm512_add_epi64(a[1], _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r[1] + w))));
+            a[2] = _mm512_add_epi64(a[2], _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r[2] + w))));
+            a[3] = _mm512_add_epi64(a[3], _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r[3] + w))));
+        }
+    size_t hits = 0;
+    for (int j = 0; j < 4; j++) {
+        out[j] = within_tail(p, q, r[j], t, a[j], z);
+        hits += out[j] <= t;
+    }
+    return hits;
+}
+
+static uint32_t avx512_dist_within(const uint64_t *a, const uint64_t *b, uint16_t mask, uint32_t t)
+{
+    within_plan p;
+    within_plan_init(&p, mask, t);
+    return within_rec(&p, a, b, t);
+}
+
+static size_t avx512_dist_many_within(const uint64_t *q, const uint64_t *recs, size_t n, size_t stride,
+                                      uint16_t mask, uint32_t t, uint32_t *out)
+{
+    size_t hits = 0;
+    within_plan p;
+    within_plan_init(&p, mask, t);
+    if (p.first + 2 >= p.nb) { /* nothing worth an early exit */
+        avx512_dist_many(q, recs, n, stride, mask, out);
+        for (size_t i = 0; i < n; i++) hits += out[i] <= t;
+        return hits;
+    }
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        if (i + PF_DIST + 4 <= n) /* the first lines of the records PF_DIST ahead */
+            for (size_t j = i + PF_DIST; j < i + PF_DIST + 4; j++)
+                for (unsigned b = 0; b < p.first && b < 4; b++)
+                    _mm_prefetch((const char *)(recs + j * stride + p.off[b]), _MM_HINT_T0);
+        hits += within4(&p, q, recs + i * stride, stride, t, out + i);
+    }
+    for (; i < n; i++) {
+        out[i] = within_rec(&p, q, recs + i * stride, t);
+        hits += out[i] <= t;
+    }
+    return hits;
+}
+
+/* ---- cascade stages (§7.5) ------------------------------------------------------------------
+ * Stage 2 samples words 0, 4, 8, 12 of every included block. Two blocks' samples are packed into
+ * one vector (VPERMT2Q picks lanes 0 and 4 of each half-block, a blend joins the two blocks), so
+ * a record costs about half the instructions of its full distance; the query's samples are packed
+ * once per call the same way. Stage 1 (word 0 of every block, 16 words 128 bytes apart) is a
+ * gather of up to 8 words per instruction against the packed query words. */
+typedef struct stage_plan {
+    unsigned npair;          /* packed vectors */
+    unsigned k1[8], k2[8];   /* blocks of each vector; k2 = 16 when the vector holds one block */
+    unsigned ng;             /* stage-1 gathers (1 or 2) */
+    __m512i gidx[2];         /* stage-1 word indices */
+    __mmask8 gmask[2];
+    __m512i q[8];            /* the query's packed stage words */
+} stage_plan;
+
+static inline __m512i pack2(const uint64_t *r, unsigned k1, unsigned k2)
+{
+    const __m512i idx = _mm512_set_epi64(12, 8, 4, 0, 12, 8, 4, 0);
+    __m512i u = _mm512_permutex2var_epi64(_mm512_loadu_si512(r + 16 * k1), idx, _mm512_loadu_si512(r + 16 * k1 + 8));
+    if (k2 == 16) return _mm512_maskz_mov_epi64(0x0F, u);
+    __m512i v = _mm512_permutex2var_epi64(_mm512_loadu_si512(r + 16 * k2), idx, _mm512_loadu_si512(r + 16 * k2 + 8));
+    return _mm512_mask_blend_epi64(0xF0, u, v);
+}
+
+static inline __m512i gather1(const stage_plan *p, const uint64_t *r, unsigned g)
+{
+    return _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), p->gmask[g], p->gidx[g], (const void *)r, 8);
+}
+
+static void stage_plan_init(stage_plan *p, const uint64_t *q, uint16_t mask, int stage)
+{
+    unsigned ks[16], nb = 0;
+    for (unsigned m = mask; m; m &= m - 1) ks[nb++] = (unsigned)__builtin_ctz(m);
+    if (stage == FP_STAGE1) {
+        long long idx[16] = {0};
+        for (unsigned i = 0; i < nb; i++) idx[i] = 16 * (long long)ks[i];
+        p->ng = nb > 8 ? 2 : 1;
+        for (unsigned g = 0; g < 2; g++) {
+            p->gidx[g] = _mm512_loadu_si512(idx + 8 * g);
+            unsigned cnt = nb > 8 * g ? nb - 8 * g : 0;
+            p->gmask[g] = (__mmask8)(cnt >= 8 ? 0xFF : (1u << cnt) - 1);
+            p->q[g] = gather1(p, q, g);
+        }
+    } else {
+        p->npair = 0;
+        for (unsigned i = 0; i < nb; i += 2) {
+            p->k1[p->npair] = ks[i];
+            p->k2[p->npair] = i + 1 < nb ? ks[i + 1] : 16;
+            p->q[p->npair] = pack2(q, p->k1[p->npair], p->k2[p->npair]);
+            p->npair++;
+        }
+    }
+}
+
+static inline uint32_t stage_rec(const stage_plan *p, const uint64_t *r, int stage)
+{
+    __m512i acc = _mm512_setzero_si512();
+    if (stage == FP_STAGE1) {
+        for (unsigned g = 0; g < p->ng; g++)
+            acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(gather1(p, r, g), p->q[g])));
+    } else {
+        for (unsigned i = 0; i < p->npair; i++)
+            acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_xor_si512(pack2(r, p->k1[i], p->k2[i]), p->q[i])));
+    }
+    return (uint32_t)_mm512_reduce_add_epi64(acc);
+}
+
+static uint32_t avx512_dist_stage(const uint64_t *a, const uint64_t *b, uint16_t mask, int stage)
+{
+    stage_plan p;
+    stage_plan_init(&p, a, mask, stage);
+    return stage_rec(&p, b, stage);
+}
+
+/* Stage 2 of four records: each packed query vector is used four times; one packed reduction. */
+static inline void stage2_4(const stage_plan *p, const uint64_t *r0, size_t stride, uint32_t *out)
+{
+    const uint64_t *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (unsigned i = 0; i < p->npair; i++) {
+        unsigned k1 = p->k1[i], k2 = p->k2[i];
+        __m512i qv = p->q[i];
+        a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(pack2(r0, k1, k2), qv)));
+        a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(pack2(r1, k1, k2), qv)));
+        a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(pack2(r2, k1, k2), qv)));
+        a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(pack2(r3, k1, k2), qv)));
+    }
+    reduce4(a0, a1, a2, a3, out);
+}
+
+static void avx512_dist_stage_many(const uint64_t *q, const uint64_t *recs, size_t n, size_t stride,
+                                   uint16_t mask, int stage, uint32_t *out)
+{
+    stage_plan p;
+    stage_plan_init(&p, q, mask, stage);
+    size_t i = 0;
+    if (stage == FP_STAGE2)
+        for (; i + 4 <= n; i += 4) stage2_4(&p, recs + i * stride, stride, out + i);
+    for (; i < n; i++) out[i] = stage_rec(&p, recs + i * stride, stage);
+}
+
 const fp_kernel fp_kernel_avx512 = {
     .name = "avx512-vpopcntdq",
     .dist_range = avx512_gen_dist_range,
     .dist_mask = avx512_gen_dist_mask,
-    .dist_within = avx512_gen_dist_within,
-    .dist_stage = avx512_gen_dist_stage,
+    .dist_within = avx512_dist_within,
+    .dist_stage = avx512_dist_stage,
     .popcount = avx512_popcount,
     .xor_rec = avx512_xor,
     .bundle = avx512_bundle,
     .dist_many = avx512_dist_many,
-    .dist_many_within = avx512_gen_dist_many_within,
-    .dist_stage_many = avx512_gen_dist_stage_many,
+    .dist_many_within = avx512_dist_many_within,
+    .dist_stage_many = avx512_dist_stage_many,
     .dist_batch = avx512_dist_batch,
 };
 #endif
