@@ -81,6 +81,10 @@ float bsp_sidecar_reward_trend(const bsp_sidecar *s);
 void bsp_sidecar_record_spike(bsp_sidecar *s, uint16_t t);
 void bsp_sidecar_hebbian_strengthen(bsp_sidecar *s, int i, float a);
 void bsp_sidecar_hebbian_decay(bsp_sidecar *s, float f);
+/* DN (§4.3): self = component[depth-1] (depth >= 1), parent component = component[depth-2]
+ * (depth >= 2); -1 when there is none (or depth > 32). */
+int bsp_sidecar_dn_self(const bsp_sidecar *s);
+int bsp_sidecar_dn_parent_component(const bsp_sidecar *s);
 
 /* ---- neighbour bloom (§4.4) ------------------------------------------------------------ */
 void bsp_bloom_insert(uint64_t bloom[4], uint64_t id);
@@ -137,6 +141,9 @@ int bsp_dn_parent(const bsp_dn *dn, bsp_dn *out); /* BSP_ENOTFOUND for the tree 
 int bsp_dn_pack(const uint8_t *index, uint8_t depth, uint64_t *packed);
 int bsp_dn_unpack(uint64_t packed, uint8_t index[7], uint8_t *depth); /* BSP_EINVAL if invalid */
 uint64_t bsp_dn_packed_parent(uint64_t packed);
+/* Set the DN fields of a sidecar from a parsed path (§15 "A DN record"): depth and
+ * components 0..depth-1, components from depth on 0. Other fields are not touched. */
+void bsp_sidecar_set_dn(bsp_sidecar *s, const bsp_dn *dn);
 /* matches_prefix: 1 match, 0 no match, BSP_EINVAL for a bad pattern. */
 int bsp_dn_matches_prefix(const char *key, size_t key_len, const char *pattern, size_t pattern_len);
 /* Canonical path order (§15, dn_scan): unsigned bytes, a proper prefix first. <0, 0, >0. */

@@ -222,3 +222,11 @@ int bsp_dn_compare(const char *a, size_t a_len, const char *b, size_t b_len)
     if (c) return c < 0 ? -1 : 1;
     return a_len < b_len ? -1 : a_len > b_len ? 1 : 0;
 }
+
+void bsp_sidecar_set_dn(bsp_sidecar *s, const bsp_dn *dn)
+{
+    uint8_t d = dn->depth > BSP_DN_MAX_DEPTH ? BSP_DN_MAX_DEPTH : dn->depth;
+    memset(s->dn, 0, sizeof s->dn);
+    memcpy(s->dn, dn->index, d);
+    s->dn_depth = d;
+}

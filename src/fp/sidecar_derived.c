@@ -65,3 +65,15 @@ void bsp_sidecar_hebbian_decay(bsp_sidecar *s, float f)
     float k = f < 0.0f ? 0.0f : f > 1.0f ? 1.0f : f;
     for (int i = 0; i < 8; i++) s->hebbian[i] = (uint16_t)((float)s->hebbian[i] * k);
 }
+
+int bsp_sidecar_dn_self(const bsp_sidecar *s)
+{
+    if (s->dn_depth < 1 || s->dn_depth > BSP_DN_MAX_DEPTH) return -1;
+    return s->dn[s->dn_depth - 1];
+}
+
+int bsp_sidecar_dn_parent_component(const bsp_sidecar *s)
+{
+    if (s->dn_depth < 2 || s->dn_depth > BSP_DN_MAX_DEPTH) return -1;
+    return s->dn[s->dn_depth - 2];
+}

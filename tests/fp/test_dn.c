@@ -262,8 +262,44 @@ static void test_canonical_order(void)
     CHECK(cmp("", "a") < 0);
 }
 
+static void test_dn_record_fields(void)
+{
+    bsp_dn dn;
+    bsp_sidecar s;
+    memset(&s, 0, sizeof s);
+    memset(s.dn, 9, sizeof s.dn);
+    s.rung = 2;
+    CHECK_OK(parse("graphs:semantic:3:7:42", &dn));
+    bsp_sidecar_set_dn(&s, &dn);
+    CHECK_EQ_U(s.dn_depth, 3);
+    CHECK_EQ_U(s.dn[0], 3);
+    CHECK_EQ_U(s.dn[1], 7);
+    CHECK_EQ_U(s.dn[2], 42);
+    for (int i = 3; i < 32; i++) CHECK_EQ_U(s.dn[i], 0);
+    CHECK_EQ_U(s.rung, 2);
+    CHECK_EQ_I(bsp_sidecar_dn_self(&s), 42);
+    CHECK_EQ_I(bsp_sidecar_dn_parent_component(&s), 7);
+    uint64_t r[BSP_WORDS];
+    memset(r, 0, sizeof r);
+    CHECK_OK(bsp_sidecar_pack(r, &s));
+    CHECK_EQ_U(r[240], 0x00000000002a0703ull); /* as in §18.2 */
+    CHECK_EQ_U(r[213] & 0xFFFF, 0x0203);
+    CHECK_OK(parse("g:t:5", &dn));
+    bsp_sidecar_set_dn(&s, &dn);
+    CHECK_EQ_I(bsp_sidecar_dn_self(&s), 5);
+    CHECK_EQ_I(bsp_sidecar_dn_parent_component(&s), -1);
+    CHECK_OK(parse("g:t", &dn));
+    bsp_sidecar_set_dn(&s, &dn);
+    CHECK_EQ_U(s.dn_depth, 0);
+    CHECK_EQ_I(bsp_sidecar_dn_self(&s), -1);
+    for (int i = 0; i < 32; i++) CHECK_EQ_U(s.dn[i], 0);
+    s.dn_depth = 40;
+    CHECK_EQ_I(bsp_sidecar_dn_self(&s), -1);
+}
+
 int main(void)
 {
+    RUN(test_dn_record_fields);
     RUN(test_hashes_185);
     RUN(test_addresses_185);
     RUN(test_parse);
