@@ -526,6 +526,18 @@ static void test_lancedb_fixture(void)
     CHECK_ERR(datafile_open(fixture("default21.lance"), 0, &df), BSP_EUNSUPPORTED, "2.1");
     CHECK_ERR(datafile_open(fixture("default21.lance"), 0, &df), BSP_EUNSUPPORTED, "default21.lance");
     CHECK_ERR(datafile_open(fixture("nope.lance"), 0, &df), BSP_ENOTFOUND, "nope.lance");
+
+    /* compressed / FSST string pages: the file opens, the column read names the encoding */
+    const char *comp[][2] = {{"zstd20.lance", "zstd"}, {"fsst20.lance", "fsst"}};
+    for (int k = 0; k < 2; k++) {
+        CHECK_OK(datafile_open(fixture(comp[k][0]), 0, &df));
+        if (!df) continue;
+        bsp_column c0;
+        CHECK_ERR(datafile_read_column(df, 0, (bsp_type){BSP_T_UTF8, 0}, 0, 10, &c0),
+                  BSP_EUNSUPPORTED, comp[k][1]);
+        CHECK(strstr(bsp_errmsg(), comp[k][0]) != NULL);
+        datafile_close(df);
+    }
 }
 
 /* ---- damaged files ---- */
