@@ -11,17 +11,26 @@
 #include "bindspace/error.h"
 #include "util/error.h"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static void store_le64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+static uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+#else
 static void store_le64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
 }
-
 static uint64_t load_le64(const uint8_t *p)
 {
     uint64_t v = 0;
     for (int i = 7; i >= 0; i--) v = (v << 8) | p[i];
     return v;
 }
+#endif
 
 int bsp_delta_encode(const bsp_delta *d, uint8_t *out, size_t cap)
 {

@@ -3,7 +3,7 @@
  *
  * The one idea: word w's payload index is the number of set bitmap bits below w, so every
  * operation walks the 4 bitmap words with count-trailing-zeros and a running index instead
- * of testing 256 words. Invariant kept by every function here: entries words[nnz..255] are
+ * of testing 256 words; only building the bitmap looks at every word. Invariant kept by every function here: entries words[nnz..255] are
  * zero (so a delta's bytes never leak stale words). */
 #include <string.h>
 
@@ -23,41 +23,51 @@ bool bsp_delta_equal(const bsp_delta *a, const bsp_delta *b)
 
 void bsp_delta_zero(bsp_delta *d) { memset(d, 0, sizeof *d); }
 
-/* Branch-free compaction: every x is stored at words[n] and n advances only when x != 0,
- * so zero words are overwritten by the next non-zero one. n <= w at each store, so the
- * store is always in bounds. */
+/* Changed-word bitmap: bit i of bm[g] says whether word 64g + i of a ⊕ b is non-zero (XOR(a, b))
+ * or of a itself (XOR(a, 0)). No branch and no store in the loop; four accumulators keep the
+ * OR chains short. A macro so that each caller gets its own straight loop. */
+#define BITMAP_OF(bm, XOR)                                                          \
+    for (int g = 0; g < 4; g++) {                                                   \
+        uint64_t m0 = 0, m1 = 0, m2 = 0, m3 = 0;                                    \
+        for (int i = 64 * g, s = 0; s < 64; i += 4, s += 4) {                       \
+            m0 |= (uint64_t)(XOR(i) != 0) << s;                                     \
+            m1 |= (uint64_t)(XOR(i + 1) != 0) << (s + 1);                           \
+            m2 |= (uint64_t)(XOR(i + 2) != 0) << (s + 2);                           \
+            m3 |= (uint64_t)(XOR(i + 3) != 0) << (s + 3);                           \
+        }                                                                           \
+        (bm)[g] = m0 | m1 | m2 | m3;                                                \
+    }
+
+/* Two passes: the bitmap, then the payload gathered by walking its set bits, so a sparse
+ * delta costs one read pass plus O(nnz). */
 void bsp_delta_compute(bsp_delta *d, const uint64_t a[BSP_WORDS], const uint64_t b[BSP_WORDS])
 {
+#define AB(i) (a[i] ^ b[i])
+    BITMAP_OF(d->bitmap, AB)
+#undef AB
     uint32_t n = 0;
-    for (int g = 0; g < 4; g++) {
-        uint64_t bm = 0;
-        for (int i = 0; i < 64; i++) {
-            uint64_t x = a[64 * g + i] ^ b[64 * g + i];
-            uint64_t nz = x != 0;
-            d->words[n] = x;
-            n += (uint32_t)nz;
-            bm |= nz << i;
+    for (int g = 0; g < 4; g++)
+        for (uint64_t m = d->bitmap[g]; m; m &= m - 1) {
+            int w = 64 * g + __builtin_ctzll(m);
+            d->words[n++] = a[w] ^ b[w];
         }
-        d->bitmap[g] = bm;
-    }
     d->nnz = n;
     clear_tail(d);
 }
 
 void bsp_delta_from_words(bsp_delta *d, const uint64_t x[BSP_WORDS])
 {
-    /* x may be d->words itself: each store goes to index n <= the index just read. */
+    /* x may be d->words itself: the k-th payload word comes from index >= k, read before
+     * (or at the moment) it is overwritten. */
+#define X(i) (x[i])
+    BITMAP_OF(d->bitmap, X)
+#undef X
     uint32_t n = 0;
-    for (int g = 0; g < 4; g++) {
-        uint64_t bm = 0;
-        for (int i = 0; i < 64; i++) {
-            uint64_t v = x[64 * g + i], nz = v != 0;
-            d->words[n] = v;
-            n += (uint32_t)nz;
-            bm |= nz << i;
+    for (int g = 0; g < 4; g++)
+        for (uint64_t m = d->bitmap[g]; m; m &= m - 1) {
+            uint64_t v = x[64 * g + __builtin_ctzll(m)];
+            d->words[n++] = v;
         }
-        d->bitmap[g] = bm;
-    }
     d->nnz = n;
     clear_tail(d);
 }
