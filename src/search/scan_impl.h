@@ -1,0 +1,82 @@
+/* The scan loop, compiled once per kernel (scan.c portable, scan_avx512.c AVX-512): include
+ * after defining SCAN_NAME (the function name) and a static
+ *     uint32_t scan_dist_within(const search_ctx *c, const uint64_t *q, const uint64_t *r,
+ *                               uint32_t limit)
+ * that returns the masked distance when it is <= limit and any value > limit otherwise.
+ *
+ * Candidates are taken in chunks that stay in cache: the predicate is evaluated once per
+ * candidate of the chunk (on words 208..255, before any distance), then every query of the
+ * batch runs over the chunk's passing candidates. So a batch reads the records from memory
+ * once, and each query's pruning limit is always its own heap's k-th key. */
+#include "bindspace/sidecar.h"
+
+#ifndef SCAN_CHUNK
+#define SCAN_CHUNK 32
+#endif
+
+static inline void scan_one(search_worker *w, search_query *sq, const uint64_t *rec,
+                            uint64_t pos)
+{
+    const search_ctx *c = w->c;
+    bsp_search_hit h;
+    uint32_t d;
+    switch (c->rank) {
+    case BSP_RANK_DISTANCE:
+        d = scan_dist_within(c, sq->q, rec, sq->dlimit);
+        if (d > sq->dlimit) return;
+        h.position = pos; h.distance = d; h.effective = d; h.q = 0.0f; h.score = (double)d;
+        break;
+    case BSP_RANK_BLOOM: {
+        bool nb = bsp_fp_bloom_contains(rec, c->bloom_id);
+        uint32_t lim = nb ? sq->nlimit : sq->dlimit;
+        d = scan_dist_within(c, sq->q, rec, lim);
+        if (d > lim) return;
+        uint32_t e = nb ? (uint32_t)((float)d * c->bloom_m) : d;
+        h.position = pos; h.distance = d; h.effective = e; h.q = 0.0f; h.score = (double)e;
+        break;
+    }
+    default: { /* BSP_RANK_RL */
+        float q = search_rl_q(rec);
+        uint32_t lim = c->maxd;
+        if (sq->size == c->k) {
+            int64_t l = search_rl_limit(c, (double)q, sq->heap[0].score);
+            if (l < 0) return;
+            if ((uint64_t)l < lim) lim = (uint32_t)l;
+        }
+        d = scan_dist_within(c, sq->q, rec, lim);
+        if (d > lim) return;
+        double denom = 1024.0 * (double)c->nb;
+        h.position = pos; h.distance = d; h.effective = d; h.q = q;
+        h.score = ((1.0 - c->alpha) * (double)d) / denom + (c->alpha * (1.0 - (double)q)) / 2.0;
+        break;
+    }
+    }
+    w->completed++;
+    search_heap_offer(c, sq, &h);
+}
+
+void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
+               const uint64_t *positions, uint64_t pos_base, const uint8_t *present)
+{
+    const search_ctx *c = w->c;
+    size_t idx[SCAN_CHUNK];
+    if (c->k == 0) return;
+    for (size_t c0 = i0; c0 < i1; c0 += SCAN_CHUNK) {
+        size_t c1 = c0 + SCAN_CHUNK < i1 ? c0 + SCAN_CHUNK : i1, m = 0;
+        for (size_t i = c0; i < c1; i++) {
+            if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
+            w->candidates++;
+            if (c->pred && !bsp_predicate_eval(c->pred, recs + i * BSP_WORDS)) continue;
+            idx[m++] = i;
+        }
+        w->passed += m;
+        if (m == 0) continue;
+        for (size_t j = 0; j < w->nq; j++) {
+            search_query *sq = &w->qs[j];
+            for (size_t t = 0; t < m; t++) {
+                size_t i = idx[t];
+                scan_one(w, sq, recs + i * BSP_WORDS, positions ? positions[i] : pos_base + i);
+            }
+        }
+    }
+}

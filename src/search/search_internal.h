@@ -1,0 +1,89 @@
+/* Internal state shared by the search files: the per-query top-k heap, the read-only scan
+ * context and the per-thread worker, plus the scan kernels (portable and AVX-512, chosen at
+ * run time).
+ *
+ * The one idea: every ranking mode reduces to "compute the masked distance of this candidate
+ * unless its running block sum exceeds a limit L". L comes from the current k-th key of the
+ * query's heap turned back into a raw distance (for bloom and RL through the monotone key
+ * function of the candidate), so abandoning a candidate is always sound (§7.1). */
+#ifndef BSP_SEARCH_INTERNAL_H
+#define BSP_SEARCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bindspace/search.h"
+
+#define SEARCH_NOLIMIT 0xFFFFFFFFu
+
+/* One query inside one worker: a max-heap of at most k hits ordered by (score, position). */
+typedef struct search_query {
+    const uint64_t *q;
+    bsp_search_hit *heap;
+    size_t size;
+    uint32_t dlimit;   /* distance ranking: prune partial sums above this */
+    uint32_t nlimit;   /* bloom ranking: limit for neighbours */
+} search_query;
+
+/* Read-only parameters of one search call. */
+typedef struct search_ctx {
+    size_t k;
+    bsp_search_rank rank;
+    uint16_t mask;
+    uint8_t blocks[BSP_BLOCKS];
+    int nb;
+    uint32_t maxd;             /* max_distance or SEARCH_NOLIMIT */
+    const bsp_predicate *pred; /* NULL when absent or empty */
+    uint64_t bloom_id;
+    float bloom_m;             /* 1 - bonus, f32 */
+    double bonus;
+    double alpha;
+} search_ctx;
+
+typedef struct search_worker {
+    const search_ctx *c;
+    search_query *qs;
+    size_t nq;
+    uint64_t candidates, passed, completed;
+} search_worker;
+
+/* (a.score, a.position) < (b.score, b.position) */
+static inline bool search_hit_less(const bsp_search_hit *a, const bsp_search_hit *b)
+{
+    return a->score < b->score || (a->score == b->score && a->position < b->position);
+}
+
+/* topk.c */
+void search_heap_offer(const search_ctx *c, search_query *sq, const bsp_search_hit *h);
+void search_hits_sort(bsp_search_hit *h, size_t n);
+void search_query_reset_limits(const search_ctx *c, search_query *sq);
+
+/* rank.c: the largest raw distance whose key is <= kth (-1 if none), for one candidate */
+int64_t search_bloom_limit(float m, double kth);
+int64_t search_rl_limit(const search_ctx *c, double q, double kth);
+float search_rl_q(const uint64_t *rec);
+
+/* Scan records [i0, i1) of recs (BSP_WORDS words each). Candidate i is present iff
+ * present == NULL or bit i of present (byte bitmap) is set; its position is positions[i]
+ * when positions != NULL, else pos_base + i. */
+typedef void (*search_scan_fn)(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
+                               const uint64_t *positions, uint64_t pos_base,
+                               const uint8_t *present);
+void search_scan_portable(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
+                          const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
+void search_scan_avx512(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
+                        const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
+search_scan_fn search_scan_select(void);
+
+/* Masked distance restricted to a word stride inside each block (cascade stages): words
+ * 16b + s*j for j < 16/s. stride 1 = full masked distance. */
+uint32_t search_stage_distance(const search_ctx *c, const uint64_t *a, const uint64_t *b,
+                               int stride);
+
+/* cascade.c: approximate mode for one query over an ordered candidate list. */
+int search_approximate(const bsp_search_source *src, const search_ctx *c,
+                       const bsp_cascade *cas, const uint64_t *query, bsp_search_hit *hits,
+                       size_t *nhits, bsp_search_info *info);
+
+#endif
