@@ -1,6 +1,6 @@
 /* AVX-512 scan kernel (VPOPCNTQ): each 16-word block is two 512-bit XOR + popcount steps
- * accumulated in a vector; the running sum is reduced and compared with the limit every
- * block once the limit can prune at all (limit < 1024 * blocks), never otherwise. */
+ * accumulated in a vector; the running sum is reduced and compared with the limit only at
+ * block boundaries where it could already exceed it. */
 #include "search/search_internal.h"
 
 #if defined(__x86_64__) && defined(__AVX512F__) && defined(__AVX512VPOPCNTDQ__)
@@ -19,20 +19,32 @@ static uint32_t scan_dist_within(const search_ctx *c, const uint64_t *q, const u
 {
     __m512i acc = _mm512_setzero_si512();
     int nb = c->nb;
-    if (limit >= 1024u * (uint32_t)nb) {
+    /* A block adds at most 1,024, so the running sum cannot pass the limit before block
+     * `first`; from there it is reduced and checked every second block (a reduction costs
+     * about as much as a block, and checking every block would double the work). */
+    uint32_t first = limit / 1024u + 1u;
+    if (first >= (uint32_t)nb) {
         for (int i = 0; i < nb; i++) {
             size_t off = 16 * (size_t)c->blocks[i];
             acc = block_acc(acc, q + off, r + off);
         }
         return (uint32_t)_mm512_reduce_add_epi64(acc);
     }
-    for (int i = 0; i < nb; i++) {
+    int i = 0;
+    for (; i < (int)first; i++) {
         size_t off = 16 * (size_t)c->blocks[i];
         acc = block_acc(acc, q + off, r + off);
-        uint32_t d = (uint32_t)_mm512_reduce_add_epi64(acc);
-        if (d > limit) return d;
     }
-    return (uint32_t)_mm512_reduce_add_epi64(acc);
+    for (;;) {
+        uint32_t d = (uint32_t)_mm512_reduce_add_epi64(acc);
+        if (d > limit || i == nb) return d;
+        size_t off = 16 * (size_t)c->blocks[i++];
+        acc = block_acc(acc, q + off, r + off);
+        if (i < nb) {
+            off = 16 * (size_t)c->blocks[i++];
+            acc = block_acc(acc, q + off, r + off);
+        }
+    }
 }
 
 #define SCAN_NAME search_scan_avx512
