@@ -9,10 +9,9 @@
  * batch runs over the chunk's passing candidates. So a batch reads the records from memory
  * once, and each query's pruning limit is always its own heap's k-th key. */
 #include "bindspace/sidecar.h"
+#include "fp/kernels.h"
 
-#ifndef SCAN_CHUNK
-#define SCAN_CHUNK 32
-#endif
+#define SCAN_CHUNK SEARCH_CHUNK
 
 static inline void scan_one(search_worker *w, search_query *sq, const uint64_t *rec,
                             uint64_t pos)
@@ -71,11 +70,45 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
         }
         w->passed += m;
         if (m == 0) continue;
+        const uint64_t *base = recs + c0 * BSP_WORDS;
+        size_t ng = 0;
         for (size_t j = 0; j < w->nq; j++) {
             search_query *sq = &w->qs[j];
+            /* Distance ranking over a full chunk with a limit that prunes little: whole
+             * distances from the kernels (batched over queries when there are several). */
+            if (c->rank == BSP_RANK_DISTANCE && m == c1 - c0 && sq->dlimit >= c->prune_below) {
+                w->qptr[ng] = sq->q;
+                w->qidx[ng++] = j;
+                continue;
+            }
             for (size_t t = 0; t < m; t++) {
                 size_t i = idx[t];
                 scan_one(w, sq, recs + i * BSP_WORDS, positions ? positions[i] : pos_base + i);
+            }
+        }
+        for (size_t g0 = 0; g0 < ng; g0 += SEARCH_GROUP) {
+            size_t gn = ng - g0 < SEARCH_GROUP ? ng - g0 : SEARCH_GROUP;
+            if (gn == 1) {
+                c->kern->dist_many(w->qptr[g0], base, m, BSP_WORDS, c->mask, w->dbuf);
+            } else {
+                /* tiles of SEARCH_TILE records x SEARCH_GROUP queries stay in L1 */
+                for (size_t t0 = 0; t0 < m; t0 += SEARCH_TILE)
+                    c->kern->dist_batch(w->qptr + g0, gn, base + t0 * BSP_WORDS,
+                                        m - t0 < SEARCH_TILE ? m - t0 : SEARCH_TILE, BSP_WORDS,
+                                        c->mask, w->dbuf + t0, SCAN_CHUNK);
+            }
+            for (size_t g = 0; g < gn; g++) {
+                search_query *sq = &w->qs[w->qidx[g0 + g]];
+                const uint32_t *d = w->dbuf + g * SCAN_CHUNK;
+                w->completed += m;
+                for (size_t t = 0; t < m; t++) {
+                    if (d[t] > sq->dlimit) continue;
+                    size_t i = c0 + t;
+                    bsp_search_hit h = {.position = positions ? positions[i] : pos_base + i,
+                                        .distance = d[t], .effective = d[t], .q = 0.0f,
+                                        .score = (double)d[t]};
+                    search_heap_offer(c, sq, &h);
+                }
             }
         }
     }

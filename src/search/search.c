@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fp/kernels.h"
 #include "search/search_internal.h"
 #include "util/error.h"
 
@@ -97,6 +98,10 @@ static int ctx_init(search_ctx *c, const bsp_search_options *o)
     float b = (float)o->bloom_bonus;
     c->bloom_m = 1.0f - b;
     c->alpha = o->rl_alpha;
+    c->kern = fp_kernel_active();
+    /* A random candidate's partial sum grows by ~512 per block, so a limit L stops it after
+     * about L / (512 B) of its blocks: worth checking only when that is well under all. */
+    c->prune_below = 3u * 1024u * (uint32_t)c->nb / 8u;
     return BSP_OK;
 }
 
@@ -262,6 +267,10 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
         j->progress = o->progress;
         j->progress_lock = &plock;
         j->fragments_done = &fragments_done;
+        j->w.qptr = malloc(nq * sizeof *j->w.qptr);
+        j->w.qidx = malloc(nq * sizeof *j->w.qidx);
+        j->w.dbuf = malloc((size_t)SEARCH_GROUP * SEARCH_CHUNK * sizeof *j->w.dbuf);
+        if (!j->w.qptr || !j->w.qidx || !j->w.dbuf) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
         if (src->kind == BSP_SOURCE_DATASET) {
             j->aligned = aligned_alloc(BSP_ALIGN, (size_t)ALIGN_PIECE * BSP_BYTES);
             if (!j->aligned) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
@@ -308,7 +317,12 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
         }
         /* candidates and passed are counted once per candidate, whatever nq */
     }
-    for (unsigned t = 0; t < nt; t++) free(jobs[t].aligned);
+    for (unsigned t = 0; t < nt; t++) {
+        free(jobs[t].aligned);
+        free(jobs[t].w.qptr);
+        free(jobs[t].w.qidx);
+        free(jobs[t].w.dbuf);
+    }
     free(tids);
     free(jobs);
     free(qs);

@@ -39,12 +39,21 @@ typedef struct search_ctx {
     float bloom_m;             /* 1 - bonus, f32 */
     double bonus;
     double alpha;
+    const struct fp_kernel *kern;  /* distance kernels (src/fp/kernels.h) */
+    uint32_t prune_below;      /* limits below this are worth block-wise pruning */
 } search_ctx;
+
+#define SEARCH_CHUNK 32        /* candidates per chunk (64 KiB: stays in L2 for a batch) */
+#define SEARCH_GROUP 8         /* queries per batch-kernel call (16 KiB of queries) ... */
+#define SEARCH_TILE 8          /* ... against 8 records (16 KiB): both stay in L1 */
 
 typedef struct search_worker {
     const search_ctx *c;
     search_query *qs;
     size_t nq;
+    const uint64_t **qptr;     /* nq entries: scratch for the batch kernel */
+    size_t *qidx;              /* nq entries */
+    uint32_t *dbuf;            /* SEARCH_GROUP * SEARCH_CHUNK distances */
     uint64_t candidates, passed, completed;
 } search_worker;
 
