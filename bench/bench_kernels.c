@@ -14,6 +14,7 @@
  *  4. Cascade pieces, mask SEMANTIC, on L2-resident records (compute-bound) and, for the best
  *     kernel, on the 128 MiB array (memory-bound): full distance, stage-1 and stage-2 partial
  *     distances, dist_many_within with the threshold mu - 3 sigma.
+ *  5. Majority bundle of 3, 64, 1,024 records per kernel, next to the per-bit counting loop.
  * Every figure is the best of REPS repetitions. Usage: bench_kernels [reps] (default 5). */
 #include <stdint.h>
 #include <stdio.h>
@@ -271,6 +272,41 @@ int main(int argc, char **argv)
             printf("  %-18s %-5s %10.1f %10.1f %10.1f %10.1f\n", ks[k]->name, l2 ? "L2" : "128M",
                    n / b[0] / MB, n / b[1] / MB, n / b[2] / MB, n / b[3] / MB);
         }
+    /* ---- 5: bundle ---- */
+    printf("\n5. majority bundle (§14) of n records, microseconds per bundle; baseline = the per-bit\n"
+           "   counting loop the kernels replaced (n = 1024 baseline skipped: too slow)\n");
+    printf("  %-18s %10s %10s %10s\n", "kernel", "n=3", "n=64", "n=1024");
+    const uint64_t *ins[1024];
+    for (int i = 0; i < 1024; i++) ins[i] = recs + (size_t)i * BSP_WORDS;
+    static const size_t bn[] = {3, 64, 1024};
+    for (size_t k = 0; k <= nk; k++) {
+        double us[3];
+        for (int c = 0; c < 3; c++) {
+            size_t n = bn[c];
+            double best = 1e30;
+            if (k == nk && n > 64) { us[c] = 0; continue; }
+            for (int r = 0; r < reps; r++) {
+                double t0 = now();
+                if (k < nk) ks[k]->bundle(q, ins, n);
+                else { /* the placeholder: count every bit position separately */
+                    for (size_t w = 0; w < BSP_WORDS; w++) {
+                        uint64_t word = 0;
+                        for (int bit = 0; bit < 64; bit++) {
+                            size_t cnt = 0;
+                            for (size_t i = 0; i < n; i++) cnt += (ins[i][w] >> bit) & 1;
+                            if (2 * cnt > n) word |= 1ull << bit;
+                        }
+                        q[w] = word;
+                    }
+                }
+                double t = now() - t0;
+                if (t < best) best = t;
+                sink += q[5];
+            }
+            us[c] = best * 1e6;
+        }
+        printf("  %-18s %10.1f %10.1f %10.1f\n", k < nk ? ks[k]->name : "per-bit baseline", us[0], us[1], us[2]);
+    }
     free(recs);
     free(q);
     free(out);

@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #define BUNDLE_FN avx2_bundle
+#define BUNDLE_VEC_WORDS 4
 #include "fp/kernel_bundle.h"
 
 /* Per 64-bit lane popcount by nibble lookup (Mula) and SAD. */

@@ -13,6 +13,7 @@
 #include <immintrin.h>
 
 #define BUNDLE_FN avx512_bundle
+#define BUNDLE_VEC_WORDS 8
 #include "fp/kernel_bundle.h"
 
 static inline __m512i xpop(const uint64_t *a, const uint64_t *b)

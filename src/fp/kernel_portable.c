@@ -4,6 +4,7 @@
 #include "fp/kernels.h"
 
 #define BUNDLE_FN portable_bundle
+#define BUNDLE_VEC_WORDS 2
 #include "fp/kernel_bundle.h"
 
 static uint32_t pc_range(const uint64_t *a, const uint64_t *b, unsigned from, unsigned to)

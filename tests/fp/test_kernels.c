@@ -279,20 +279,26 @@ static void test_many(void)
             for (size_t mi = 0; mi < sizeof masks / sizeof masks[0]; mi++) {
                 uint16_t m = masks[mi];
                 for (size_t i = 0; i < n; i++) want[i] = ref_mask(qq, recs + i * stride, m);
-                uint32_t t = n ? want[n / 2] : 100;
+                /* thresholds: none pass, early exits at every stage, boundaries, all pass */
+                uint32_t ts[] = {0, 1, 700, 1024, 2500, 4000, 6000, 6485, 7000, 9000, 15000, UINT32_MAX,
+                                 n ? want[n / 2] : 5, n ? want[n / 2] - 1 : 6, n ? want[0] : 7};
                 for (size_t k = 0; k < nk; k++) {
                     for (size_t i = 0; i < 40; i++) out[i] = 0xDEADBEEF;
                     ks[k]->dist_many(qq, recs, n, stride, m, out);
                     for (size_t i = 0; i < n; i++) CHECK_EQ_U(out[i], want[i]);
                     CHECK_EQ_U(out[n], 0xDEADBEEF);
-                    size_t hits = ks[k]->dist_many_within(qq, recs, n, stride, m, t, out), h = 0;
-                    for (size_t i = 0; i < n; i++) {
-                        h += want[i] <= t;
-                        if (want[i] <= t) CHECK_EQ_U(out[i], want[i]);
-                        else CHECK(out[i] > t && out[i] <= want[i]);
+                    for (size_t ti = 0; ti < sizeof ts / sizeof ts[0]; ti++) {
+                        uint32_t t = ts[ti];
+                        size_t hits = ks[k]->dist_many_within(qq, recs, n, stride, m, t, out), h = 0;
+                        for (size_t i = 0; i < n; i++) {
+                            h += want[i] <= t;
+                            if (want[i] <= t) CHECK_EQ_U(out[i], want[i]);
+                            else CHECK(out[i] > t && out[i] <= want[i]);
+                            CHECK_EQ_U(ks[k]->dist_within(qq, recs + i * stride, m, t) <= t, want[i] <= t);
+                        }
+                        CHECK_EQ_U(hits, h);
+                        CHECK_EQ_U(out[n], 0xDEADBEEF);
                     }
-                    CHECK_EQ_U(hits, h);
-                    CHECK_EQ_U(out[n], 0xDEADBEEF);
                     for (int st = FP_STAGE1; st <= FP_STAGE2; st++) {
                         ks[k]->dist_stage_many(qq, recs, n, stride, m, st, out);
                         for (size_t i = 0; i < n; i++) CHECK_EQ_U(out[i], ref_stage(qq, recs + i * stride, m, st));
@@ -374,7 +380,7 @@ static void ref_bundle(uint64_t *out, const uint64_t *const *in, size_t n)
 
 static void test_bundle(void)
 {
-    static const size_t ns[] = {1, 2, 3, 4, 5, 63, 64, 65, 128, 129};
+    static const size_t ns[] = {1, 2, 3, 4, 5, 15, 16, 17, 31, 32, 48, 63, 64, 65, 128, 129};
     uint64_t *buf = pool_alloc(129 * 257), *want = pool_alloc(256), *got = pool_alloc(257);
     const uint64_t *in[129];
     for (size_t i = 0; i < 129; i++) {
