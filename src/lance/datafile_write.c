@@ -6,7 +6,9 @@
  * (0,3,"LANC") — so every offset is just "bytes written so far". Columns are cut into
  * pages of about page_bytes of values (a multiple of 8 rows, so page validity bitmaps are
  * byte slices of the column's); large buffers (fingerprints) go from the caller's column
- * straight to write(2), small pieces through a 1 MiB buffer.
+ * straight to write(2), small pieces through a 1 MiB buffer. The bytes go to a temporary
+ * file that is fsync'd and link()ed to the final name only when complete (io_writer), so
+ * a data file is either whole and durable or absent.
  *
  * Page encodings are the default 2.0 writer's (§3.4): NN(x) / SN(F(1,0), x') / all_nulls
  * per page, Flat for fixed width (FSB as Flat of 8·N bits, bool as bit-packed Flat(1)),
@@ -14,14 +16,12 @@
  * strings. The small encoding trees are serialized by hand (pb_*), the container messages
  * (ColumnMetadata, FileDescriptor) through protobuf-c. */
 #include <endian.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bindspace/error.h"
+#include "io/io.h"
 #include "lance/datafile_internal.h"
 #include "util/error.h"
 #include "wkt.pb-c.h"
@@ -67,7 +67,7 @@ uint64_t df_bits_count(const uint8_t *src, uint64_t s, uint64_t n)
 
 typedef struct wout {
     const char *path;
-    int fd;
+    io_writer iw; /* temporary file, linked to path when complete (src/io/io.h) */
     uint8_t *buf;
     size_t len;
     uint64_t pos; /* bytes of the file so far (written + buffered) */
@@ -75,16 +75,7 @@ typedef struct wout {
 
 static int w_raw(wout *w, const uint8_t *p, size_t n)
 {
-    while (n) {
-        ssize_t k = write(w->fd, p, n > (1u << 30) ? (1u << 30) : n);
-        if (k < 0) {
-            if (errno == EINTR) continue;
-            return bsp_err(BSP_EIO, "%s: write: %s", w->path, strerror(errno));
-        }
-        p += k;
-        n -= (size_t)k;
-    }
-    return BSP_OK;
+    return n ? io_writer_write(&w->iw, p, n) : BSP_OK;
 }
 
 static int w_flush(wout *w)
@@ -651,7 +642,9 @@ int datafile_write_ex(const char *path, const bsp_schema *schema, const bsp_batc
     if (batch->ncols > UINT32_MAX) return bsp_err(BSP_EINVAL, "%s: too many columns", path);
     uint64_t page_bytes = opts && opts->page_bytes ? opts->page_bytes : DATAFILE_PAGE_BYTES;
 
-    wout w = {path, -1, NULL, 0, 0};
+    wout w;
+    memset(&w, 0, sizeof w);
+    w.path = path;
     w.buf = malloc(WBUF_CAP);
     col_out *cols = calloc(batch->ncols ? batch->ncols : 1, sizeof *cols);
     if (!w.buf || !cols) {
@@ -659,22 +652,18 @@ int datafile_write_ex(const char *path, const bsp_schema *schema, const bsp_batc
         free(cols);
         return bsp_err(BSP_ENOMEM, "%s: out of memory", path);
     }
-    w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (w.fd < 0) {
-        rc = bsp_err(errno == EEXIST ? BSP_EEXIST : BSP_EIO, "%s: create: %s", path,
-                     strerror(errno));
+    if (io_exists(path)) {
+        rc = bsp_err(BSP_EEXIST, "%s: already exists", path);
         goto out;
     }
+    if ((rc = io_writer_open(&w.iw, path))) goto out;
     rc = write_all(&w, schema, batch, page_bytes, cols);
     if (rc == BSP_OK) rc = w_flush(&w);
-    if (rc == BSP_OK && fsync(w.fd) != 0)
-        rc = bsp_err(BSP_EIO, "%s: fsync: %s", path, strerror(errno));
-    if (close(w.fd) != 0 && rc == BSP_OK)
-        rc = bsp_err(BSP_EIO, "%s: close: %s", path, strerror(errno));
-    if (rc != BSP_OK)
-        unlink(path); /* we created it exclusively: a partial file is ours to remove */
-    else if (file_size)
-        *file_size = w.pos;
+    if (rc == BSP_OK)
+        rc = io_writer_commit(&w.iw, 0); /* fsync, link (EEXIST if taken), fsync dir */
+    else
+        io_writer_abort(&w.iw);
+    if (rc == BSP_OK && file_size) *file_size = w.pos;
 out:
     for (size_t i = 0; i < batch->ncols; i++) {
         for (size_t p = 0; p < cols[i].npages; p++) free(cols[i].pages[p].any.p);
