@@ -95,10 +95,71 @@ static int entry_store(space_cache *c, uint16_t addr, const bsp_delta *d)
     return BSP_OK;
 }
 
+/* Position of word w among the entry's payload words: set bitmap bits below w. */
+static uint32_t entry_pos(const cache_entry *e, uint32_t w)
+{
+    uint32_t g = w >> 6, pos = 0;
+    for (uint32_t i = 0; i < g; i++) pos += (uint32_t)__builtin_popcountll(e->bitmap[i]);
+    return pos + (uint32_t)__builtin_popcountll(e->bitmap[g] & ((1ull << (w & 63)) - 1));
+}
+
+/* compose(entry, d) for a sparse d, merged word by word into the compact entry: the same
+ * value bsp_delta_compose gives (tests/space/test_cache.c checks it), without expanding
+ * both deltas to 256 words. The entry has room for nnz + d->nnz words. */
+static void entry_merge(space_cache *c, uint16_t addr, cache_entry *e, const bsp_delta *d)
+{
+    c->cached_bytes -= entry_bytes(e->nnz);
+    uint32_t k = 0;
+    for (uint32_t g = 0; g < 4; g++)
+        for (uint64_t m = d->bitmap[g]; m; m &= m - 1) {
+            uint32_t w = g * 64 + (uint32_t)__builtin_ctzll(m);
+            uint64_t x = d->words[k++], bit = 1ull << (w & 63);
+            uint32_t pos = entry_pos(e, w);
+            if (e->bitmap[g] & bit) {
+                e->words[pos] ^= x;
+                if (e->words[pos] == 0) { /* the word cancels: it leaves the entry */
+                    memmove(e->words + pos, e->words + pos + 1, 8 * (size_t)(e->nnz - pos - 1));
+                    e->bitmap[g] &= ~bit;
+                    e->nnz--;
+                }
+            } else {
+                memmove(e->words + pos + 1, e->words + pos, 8 * (size_t)(e->nnz - pos));
+                e->words[pos] = x;
+                e->bitmap[g] |= bit;
+                e->nnz++;
+            }
+        }
+    if (e->nnz == 0) {
+        free(e);
+        c->entries[addr] = NULL;
+        c->has[addr >> 6] &= ~(1ull << (addr & 63));
+        c->dirty_count--;
+        return;
+    }
+    c->cached_bytes += entry_bytes(e->nnz);
+}
+
+#define CACHE_SPARSE_MERGE 16 /* deltas up to this nnz are merged in place */
+
 int cache_record_delta(space_cache *c, uint16_t addr, const bsp_delta *d)
 {
     if (!cache_bit(c->occupied, addr))
         return bsp_err(BSP_ENOTFOUND, "address 0x%02x:%02x is not occupied", addr >> 8, addr & 0xFF);
+    cache_entry *e = c->entries[addr];
+    if (e && d->nnz <= CACHE_SPARSE_MERGE) {
+        uint32_t need = e->nnz + d->nnz;
+        if (need > e->cap) {
+            uint32_t cap = need * 2 > BSP_WORDS ? BSP_WORDS : need * 2;
+            if (cap < need) cap = need;
+            cache_entry *n = realloc(e, sizeof *n + 8 * (size_t)cap);
+            if (!n) return bsp_err(BSP_ENOMEM, "write cache: out of memory for address 0x%04x", addr);
+            n->cap = cap;
+            c->entries[addr] = e = n;
+        }
+        entry_merge(c, addr, e, d);
+        c->ops_since_flush++;
+        return BSP_OK;
+    }
     bsp_delta cur;
     cache_entry_get(c, addr, &cur);
     bsp_delta_compose(&cur, &cur, d);

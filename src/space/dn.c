@@ -241,7 +241,7 @@ int bsp_space_dn_scan(bsp_space *sp, const char *pattern, char ***paths, uint16_
     char **pv = NULL;
     uint16_t *av = NULL;
     if (rc == BSP_OK) {
-        qsort(items, cnt, sizeof *items, cmp_item);
+        if (cnt) qsort(items, cnt, sizeof *items, cmp_item);
         pv = malloc((cnt ? cnt : 1) * sizeof *pv);
         av = malloc((cnt ? cnt : 1) * sizeof *av);
         if (!pv || !av) rc = bsp_err(BSP_ENOMEM, "dn_scan: out of memory");

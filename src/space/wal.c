@@ -424,7 +424,7 @@ static int list_segments(wal *w, uint64_t **out, size_t *n)
         v[cnt++] = strtoull(nm, NULL, 16);
     }
     closedir(d);
-    qsort(v, cnt, sizeof *v, cmp_u64);
+    if (cnt) qsort(v, cnt, sizeof *v, cmp_u64);
     *out = v;
     *n = cnt;
     return BSP_OK;

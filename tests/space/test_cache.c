@@ -104,6 +104,8 @@ static void test_model(void)
     setup(&c);
     enum { N = 16 };
     static uint64_t model[N][BSP_WORDS];
+    static bsp_delta shadow[N]; /* the entry as bsp_delta_compose accumulates it */
+    for (int i = 0; i < N; i++) bsp_delta_zero(&shadow[i]);
     test_rng r;
     test_rng_seed(&r, 1808);
     for (int i = 0; i < N; i++) {
@@ -119,15 +121,22 @@ static void test_model(void)
         int k = (int)test_rng_below(&r, 6);
         for (int j = 0; j < k; j++) v[test_rng_below(&r, BSP_WORDS)] ^= test_rng_next(&r);
         if (test_rng_below(&r, 10) == 0) memcpy(v, base[a], sizeof v); /* back to the base */
+        bsp_delta d;
+        bsp_delta_compute(&d, model[i], v);
         if (test_rng_below(&r, 2)) {
             CHECK_OK(cache_record_write(&c, a, v, NULL));
         } else {
-            bsp_delta d;
-            bsp_delta_compute(&d, model[i], v);
             CHECK_OK(cache_record_delta(&c, a, &d));
         }
+        bsp_delta_compose(&shadow[i], &shadow[i], &d);
+        bsp_delta got_e;
+        cache_entry_get(&c, a, &got_e);
+        CHECK(bsp_delta_equal(&got_e, &shadow[i]));
         memcpy(model[i], v, sizeof v);
-        if (step % 500 == 499) cache_apply_all(&c);
+        if (step % 500 == 499) {
+            cache_apply_all(&c);
+            for (int j = 0; j < N; j++) bsp_delta_zero(&shadow[j]);
+        }
         uint64_t got[BSP_WORDS];
         cache_visible(&c, a, got);
         CHECK(memcmp(got, model[i], sizeof got) == 0);
