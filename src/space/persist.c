@@ -22,21 +22,6 @@
 #include "space/space_internal.h"
 #include "util/error.h"
 
-/* TEMPORARY until the Lance layer lands on main: weak references, so the space links
- * without it (no table is ever found and a flush reports BSP_EUNSUPPORTED). */
-#pragma weak bsp_dataset_open
-#pragma weak bsp_dataset_free
-#pragma weak bsp_dataset_schema
-#pragma weak bsp_dataset_version
-#pragma weak bsp_scanner_open
-#pragma weak bsp_scanner_next
-#pragma weak bsp_scanner_free
-#pragma weak bsp_dataset_fragment_count
-#pragma weak bsp_dataset_fragment
-#pragma weak bsp_dataset_write
-#pragma weak bsp_dataset_delete_rows
-#pragma weak bsp_dataset_update_rows
-#define LANCE_MISSING (!bsp_dataset_open || !bsp_dataset_update_rows)
 
 /* ---- reading columns --------------------------------------------------------------------- */
 
@@ -89,10 +74,6 @@ static char *props_dn(const char *props)
 int persist_load(bsp_space *sp)
 {
     bsp_dataset *ds = NULL;
-    if (LANCE_MISSING) {
-        if (sp->o.version) return bsp_err(BSP_EUNSUPPORTED, "the Lance layer is not built yet");
-        return BSP_OK;
-    }
     int rc = bsp_dataset_open(sp->table_path, sp->o.version, &ds);
     if (rc == BSP_ENOTFOUND && sp->o.version == 0) {
         sp->table_exists = false;
@@ -343,7 +324,6 @@ static int new_fragment_id(bsp_space *sp, uint64_t v, uint64_t nrows, uint64_t *
 int persist_flush(bsp_space *sp, uint64_t *new_version, uint64_t *old_version, bool *committed)
 {
     *committed = false;
-    if (LANCE_MISSING) return bsp_err(BSP_EUNSUPPORTED, "flush: the Lance layer is not built yet");
     *old_version = sp->version;
     *new_version = sp->version;
     /* wmu is held: nothing changes the state we read here (readers only read) */
