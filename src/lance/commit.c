@@ -792,7 +792,7 @@ int commit_run(const char *root, const manifest_file *base, manifest_naming nami
         if ((rc = manifest_latest(root, &last, &nm))) break;
         for (uint64_t v = from + 1; v <= last && !rc; v++) {
             manifest_file w;
-            if ((rc = manifest_read(root, v, &w))) break;
+            if ((rc = manifest_read_at(root, v, nm, &w))) break;
             const Lance__Table__Transaction *t;
             rc = manifest_load_txn(root, &w, &t);
             if (rc == BSP_ENOTFOUND)
@@ -803,7 +803,7 @@ int commit_run(const char *root, const manifest_file *base, manifest_naming nami
         }
         if (rc) break;
         manifest_file next;
-        if ((rc = manifest_read(root, last, &next))) break;
+        if ((rc = manifest_read_at(root, last, nm, &next))) break;
         if ((rc = manifest_check_write(&next))) {
             manifest_file_free(&next);
             break;

@@ -197,7 +197,8 @@ int bsp_dataset_versions(const char *path, bsp_version_info **out, size_t *n)
     *n = 0;
     uint64_t *vs;
     size_t nv;
-    int rc = manifest_list(path, &vs, &nv, NULL);
+    manifest_naming naming;
+    int rc = manifest_list(path, &vs, &nv, &naming);
     if (rc) return rc;
     bsp_version_info *info = calloc(nv, sizeof *info);
     if (!info) {
@@ -206,7 +207,7 @@ int bsp_dataset_versions(const char *path, bsp_version_info **out, size_t *n)
     }
     for (size_t i = 0; i < nv && !rc; i++) {
         manifest_file mf;
-        if ((rc = manifest_read(path, vs[i], &mf))) break;
+        if ((rc = manifest_read_at(path, vs[i], naming, &mf))) break;
         bsp_version_info *o = &info[i];
         o->version = vs[i];
         o->timestamp = mf.m->timestamp ? mf.m->timestamp->seconds : 0;

@@ -266,17 +266,10 @@ void manifest_file_free(manifest_file *mf)
     memset(mf, 0, sizeof *mf);
 }
 
-int manifest_read(const char *root, uint64_t version, manifest_file *out)
+int manifest_read_at(const char *root, uint64_t version, manifest_naming naming,
+                     manifest_file *out)
 {
     memset(out, 0, sizeof *out);
-    manifest_naming naming;
-    uint64_t latest;
-    int rc = manifest_latest(root, &latest, &naming);
-    if (rc) return rc;
-    if (version == 0) version = latest;
-    if (version > latest)
-        return bsp_err(BSP_ENOTFOUND, "%s: no version %" PRIu64 " (latest is %" PRIu64 ")", root,
-                       version, latest);
     char name[40], rel[64];
     manifest_name(version, naming, name, sizeof name);
     snprintf(rel, sizeof rel, "_versions/%s", name);
@@ -284,7 +277,7 @@ int manifest_read(const char *root, uint64_t version, manifest_file *out)
     if (!path) return bsp_err(BSP_ENOMEM, "out of memory");
     uint8_t *buf;
     size_t len;
-    rc = io_read_file(path, &buf, &len);
+    int rc = io_read_file(path, &buf, &len);
     if (rc == BSP_ENOTFOUND)
         rc = bsp_err(BSP_ENOTFOUND, "%s: no version %" PRIu64 " (%s is missing)", root, version,
                      rel);
@@ -301,6 +294,20 @@ int manifest_read(const char *root, uint64_t version, manifest_file *out)
     out->path = path;
     out->naming = naming;
     return BSP_OK;
+}
+
+int manifest_read(const char *root, uint64_t version, manifest_file *out)
+{
+    memset(out, 0, sizeof *out);
+    manifest_naming naming;
+    uint64_t latest;
+    int rc = manifest_latest(root, &latest, &naming);
+    if (rc) return rc;
+    if (version == 0) version = latest;
+    if (version > latest)
+        return bsp_err(BSP_ENOTFOUND, "%s: no version %" PRIu64 " (latest is %" PRIu64 ")", root,
+                       version, latest);
+    return manifest_read_at(root, version, naming, out);
 }
 
 int manifest_load_txn(const char *root, manifest_file *mf, const Lance__Table__Transaction **out)

@@ -70,6 +70,10 @@ int manifest_decode(const uint8_t *buf, size_t len, const char *name, uint64_t e
  * table or version. Does not check feature flags (see manifest_check_*). */
 int manifest_read(const char *root, uint64_t version, manifest_file *out);
 
+/* Read a version whose file name scheme is already known (no directory listing). */
+int manifest_read_at(const char *root, uint64_t version, manifest_naming naming,
+                     manifest_file *out);
+
 /* The transaction that made this version: the inline one, else `_transactions/<file>`.
  * *out is owned by mf. BSP_ENOTFOUND if the manifest records none. */
 int manifest_load_txn(const char *root, manifest_file *mf, const Lance__Table__Transaction **out);
