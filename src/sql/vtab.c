@@ -247,7 +247,6 @@ static int vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
     int dist_col = col_of_kind(vt, VCOL_DISTANCE), k_col = col_of_kind(vt, VCOL_K);
     int c_query = -1, c_k = -1, c_limit = -1, c_offset = -1, c_key = -1, c_rowid = -1;
     int c_pred[VPLAN_MAX_ARGS], npred = 0, c_filt[VPLAN_MAX_ARGS], nfilt = 0;
-    bool unhandled = false;
 
     for (int i = 0; i < info->nConstraint; i++) {
         const struct sqlite3_index_constraint *c = &info->aConstraint[i];
@@ -260,7 +259,6 @@ static int vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
         else if (c->op == SQLITE_INDEX_CONSTRAINT_EQ && c->iColumn == vt->key_col && c_key < 0) c_key = i;
         else if (c->op >= SQLITE_INDEX_CONSTRAINT_FUNCTION && npred < 4) c_pred[npred++] = i;
         else if (op_text(c->op) && is_derived_filter_col(vt, c->iColumn) && nfilt < 16) c_filt[nfilt++] = i;
-        else unhandled = true;
     }
 
     vplan plan = {0};
@@ -292,7 +290,9 @@ static int vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
             else
                 sqlite3_str_appendf(h, "topk(k=?)");
             cost = rows * 0.05;
-        } else if (c_limit >= 0 && ordered && info->orderByConsumed && !unhandled && c_key < 0 && c_rowid < 0) {
+        } else if (c_limit >= 0 && ordered) {
+            /* A hint for the first search only: the cursor grows k when SQLite wants more
+             * rows, so results never depend on it (SQLite 3.40 offers no LIMIT with MATCH). */
             USE(c_limit, 0);
             sqlite3_str_appendf(r, ",L");
             if (c_offset >= 0) {
@@ -305,8 +305,8 @@ static int vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
                 sqlite3_str_appendf(h, "topk(k=?)");
             cost = rows * 0.05;
         } else {
-            sqlite3_str_appendf(h, "order(distance)");
-            cost = rows * 1.5;
+            sqlite3_str_appendf(h, ordered ? "topk(incremental)" : "order(distance)");
+            cost = rows * (ordered ? 0.05 : 1.5);
         }
     } else if (c_rowid >= 0) {
         USE(c_rowid, 1);

@@ -33,7 +33,15 @@ typedef struct vcursor {
     bsp_scanner *scanner;    /* NULL when rows come from a take */
     bsp_batch batch;
     uint64_t row;            /* index in batch */
-    uint32_t *dist;          /* per batch row, top-k mode */
+    /* top-k mode: the first k_cur hits of the exact order (distance, position); rows are
+     * taken from hits[] in chunks and more hits are searched for when SQLite wants more. */
+    bool topk;
+    bsp_search_hit *hits;
+    size_t nhits, k_cur, hit_next, chunk;
+    bool hits_complete;      /* nhits < k_cur: every qualifying row is in hits[] */
+    uint32_t *dist;          /* distance of each batch row (top-k mode) */
+    sqlite3_int64 want;      /* k = N: rows to emit at most (-1: until SQLite stops) */
+    sqlite3_int64 emitted;
     sqlite3_value *key;      /* key equality (scanner mode), dup'd */
     bool eof;
     uint64_t rec[BSP_WORDS]; /* fingerprint of the current row */
@@ -62,6 +70,12 @@ static void cursor_reset(vcursor *c)
     memset(&c->batch, 0, sizeof c->batch);
     free(c->dist);
     c->dist = NULL;
+    free(c->hits);
+    c->hits = NULL;
+    c->nhits = c->k_cur = c->hit_next = 0;
+    c->topk = false;
+    c->emitted = 0;
+    c->want = -1;
     sqlite3_value_free(c->key);
     c->key = NULL;
     c->has_query = false;
@@ -179,17 +193,18 @@ static bool row_passes(vcursor *c)
         else if (!cell_int(&c->batch.cols[kc->field], c->row, &v)) return false;
         if (!compare_pass((dval){SQLITE_INTEGER, v, 0}, SQLITE_INDEX_CONSTRAINT_EQ, c->key)) return false;
     }
-    if (c->npred && !c->dist) { /* top-k rows were filtered by the search already */
+    /* in top-k mode the search already applied the first predicate */
+    for (int i = c->topk ? 1 : 0; i < c->npred; i++) {
         if (!load_rec(c)) return false;
-        for (int i = 0; i < c->npred; i++)
-            if (!bsp_predicate_eval(c->pred[i], c->rec)) return false;
+        if (!bsp_predicate_eval(c->pred[i], c->rec)) return false;
     }
-    if (!c->dist)
-        for (int i = 0; i < c->nfilt; i++)
+    for (int i = 0; i < c->nfilt; i++)
             if (!compare_pass(derived_value(c, c->vt->cols[c->filt[i].col].kind), c->filt[i].op, c->filt[i].rhs))
                 return false;
     return true;
 }
+
+static int topk_refill(vcursor *c);
 
 /* Move to the next row that passes (starting at c->row), pulling batches as needed. */
 static int advance(vcursor *c)
@@ -198,6 +213,12 @@ static int advance(vcursor *c)
         while (c->row < c->batch.nrows) {
             if (row_passes(c)) return SQLITE_OK;
             c->row++;
+        }
+        if (c->topk) {
+            int rc = topk_refill(c);
+            if (rc != SQLITE_OK) return rc;
+            if (c->eof) return SQLITE_OK;
+            continue;
         }
         if (!c->scanner) {
             c->eof = true;
@@ -239,64 +260,83 @@ static int start_take(vcursor *c, const uint64_t *addrs, size_t n)
     return SQLITE_OK;
 }
 
-/* Exact top-k over the dataset, then one take() of the winners in distance order. */
-static int start_topk(vcursor *c, sqlite3_int64 k)
+/* Run the exact search for the first c->k_cur hits. */
+static int topk_search(vcursor *c)
 {
-    uint64_t live = bsp_dataset_count_rows(c->vt->ds);
-    bool exact_k = c->npred <= 1 && c->nfilt == 0;
-    size_t want = (k < 0 || (uint64_t)k > live) ? (size_t)live : (size_t)k;
-    size_t search_k = exact_k ? want : (size_t)live;
-    if (search_k == 0 || want == 0) return SQLITE_OK;
     bsp_search_source src;
     bsp_search_source_dataset(&src, c->vt->ds, c->vt->schema.fields[c->vt->fp_field].name);
     bsp_search_options o;
     bsp_search_options_init(&o);
-    o.k = search_k;
+    o.k = c->k_cur;
     o.mask = BSP_MASK_ALL;
     o.predicate = c->npred ? c->pred[0] : NULL;
-    bsp_search_hit *hits = malloc(search_k * sizeof *hits);
-    uint64_t *addrs = malloc(search_k * sizeof *addrs);
-    c->dist = malloc((search_k + 1) * sizeof *c->dist);
-    if (!hits || !addrs || !c->dist) {
-        free(hits);
+    bsp_search_hit *h = realloc(c->hits, c->k_cur * sizeof *h);
+    if (!h) return SQLITE_NOMEM;
+    c->hits = h;
+    if (bsp_search(&src, c->query, &o, c->hits, &c->nhits, NULL) != BSP_OK)
+        return cursor_error(c, "top-k search");
+    c->hits_complete = c->nhits < c->k_cur;
+    return SQLITE_OK;
+}
+
+/* Load the next chunk of rows in distance order into c->batch; sets eof at the end. The
+ * order (distance, position) is total, so the first k hits are a prefix of the first
+ * k' > k hits: growing k and continuing at hit_next is exact. */
+static int topk_refill(vcursor *c)
+{
+    bsp_batch_free(&c->batch);
+    memset(&c->batch, 0, sizeof c->batch);
+    c->row = 0;
+    if (c->hit_next == c->nhits) {
+        uint64_t live = bsp_dataset_count_rows(c->vt->ds);
+        if (c->hits_complete || c->k_cur >= live) {
+            c->eof = true;
+            return SQLITE_OK;
+        }
+        c->k_cur = c->k_cur * 16 > live ? (size_t)live : c->k_cur * 16;
+        int rc = topk_search(c);
+        if (rc != SQLITE_OK) return rc;
+        if (c->hit_next >= c->nhits) {
+            c->eof = true;
+            return SQLITE_OK;
+        }
+    }
+    size_t n = c->nhits - c->hit_next;
+    if (n > c->chunk) n = c->chunk;
+    if (c->chunk < 4096) c->chunk *= 4;
+    uint64_t *addrs = malloc(n * sizeof *addrs);
+    uint32_t *dist = realloc(c->dist, n * sizeof *dist);
+    if (!addrs || !dist) {
         free(addrs);
+        if (dist) c->dist = dist;
         return SQLITE_NOMEM;
     }
-    size_t nh = 0;
-    int rc = bsp_search(&src, c->query, &o, hits, &nh, NULL);
-    if (rc != BSP_OK) {
-        free(hits);
-        free(addrs);
-        return cursor_error(c, "top-k search");
+    c->dist = dist;
+    for (size_t i = 0; i < n; i++) {
+        addrs[i] = c->hits[c->hit_next + i].position;
+        dist[i] = c->hits[c->hit_next + i].distance;
     }
-    for (size_t i = 0; i < nh; i++) addrs[i] = hits[i].position;
-    rc = start_take(c, addrs, nh);
-    size_t kept = 0;
-    /* Filters the search could not apply (extra predicates, derived comparisons) */
-    for (size_t i = 0; rc == SQLITE_OK && i < c->batch.nrows && kept < want; i++) {
-        c->row = i;
-        c->rec_valid = false;
-        bool ok = true;
-        if (!exact_k) {
-            ok = load_rec(c);
-            for (int j = 1; ok && j < c->npred; j++) ok = bsp_predicate_eval(c->pred[j], c->rec);
-            for (int j = 0; ok && j < c->nfilt; j++)
-                ok = compare_pass(derived_value(c, c->vt->cols[c->filt[j].col].kind), c->filt[j].op, c->filt[j].rhs);
-        }
-        if (ok) c->dist[i] = hits[i].distance, kept++;
-        else c->dist[i] = UINT32_MAX; /* marks a filtered row */
-    }
-    /* keep only the first `want` passing rows */
-    if (rc == SQLITE_OK && !exact_k) {
-        size_t seen = 0;
-        for (size_t i = 0; i < c->batch.nrows; i++) {
-            if (c->dist[i] == UINT32_MAX) continue;
-            if (++seen > want) c->dist[i] = UINT32_MAX;
-        }
-    }
-    free(hits);
+    c->hit_next += n;
+    int rc = start_take(c, addrs, n);
     free(addrs);
-    c->row = 0;
+    return rc;
+}
+
+static int start_topk(vcursor *c, sqlite3_int64 hint)
+{
+    uint64_t live = bsp_dataset_count_rows(c->vt->ds);
+    c->topk = true;
+    c->chunk = 64;
+    size_t k = hint > 0 ? (size_t)hint : 64;
+    if (k < 16) k = 16;
+    if (c->npred > 1 || c->nfilt) k *= 4; /* rows will be filtered after the search */
+    c->k_cur = k > live ? (size_t)live : k;
+    if (c->k_cur == 0 || c->want == 0) {
+        c->eof = true;
+        return SQLITE_OK;
+    }
+    int rc = topk_search(c);
+    if (rc == SQLITE_OK) rc = topk_refill(c);
     return rc;
 }
 
@@ -386,9 +426,12 @@ int vcursor_filter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
         return SQLITE_OK;
     }
     if (c->plan.topk && c->has_query) {
-        sqlite3_int64 k = c->k;
-        if (k < 0 && limit >= 0) k = limit + (offset > 0 ? offset : 0);
-        rc = start_topk(c, k);
+        c->want = c->k;
+        sqlite3_int64 hint = c->k;
+        if (hint < 0 && limit >= 0) hint = limit + (offset > 0 ? offset : 0);
+        rc = start_topk(c, hint);
+        if (rc != SQLITE_OK) return rc;
+        return c->eof ? SQLITE_OK : advance(c);
     } else if (have_rowid) {
         rc = start_take(c, &rowid, 1);
     } else if (c->key && c->vt->cols[c->vt->key_col].kind == VCOL_ROWADDR &&
@@ -400,7 +443,7 @@ int vcursor_filter(sqlite3_vtab_cursor *cur, int idxnum, const char *idxstr, int
     }
     if (rc != SQLITE_OK) return rc;
     c->row = 0;
-    return c->dist ? (c->eof = false, SQLITE_OK) : advance(c);
+    return advance(c);
 }
 
 int vcursor_next(sqlite3_vtab_cursor *cur)
@@ -408,8 +451,8 @@ int vcursor_next(sqlite3_vtab_cursor *cur)
     vcursor *c = (vcursor *)cur;
     c->row++;
     c->rec_valid = false;
-    if (c->dist) {
-        while (c->row < c->batch.nrows && c->dist[c->row] == UINT32_MAX) c->row++;
+    if (c->topk && c->want >= 0 && ++c->emitted >= c->want) {
+        c->eof = true;
         return SQLITE_OK;
     }
     return advance(c);
@@ -418,10 +461,6 @@ int vcursor_next(sqlite3_vtab_cursor *cur)
 int vcursor_eof(sqlite3_vtab_cursor *cur)
 {
     vcursor *c = (vcursor *)cur;
-    if (c->dist) {
-        while (c->row < c->batch.nrows && c->dist[c->row] == UINT32_MAX) c->row++;
-        return c->row >= c->batch.nrows;
-    }
     return c->eof || c->row >= c->batch.nrows;
 }
 
@@ -463,7 +502,7 @@ int vcursor_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int i)
     case VCOL_ROWADDR: sqlite3_result_int64(ctx, (sqlite3_int64)row_addr(c)); break;
     case VCOL_DISTANCE:
         if (!c->has_query || !load_rec(c)) sqlite3_result_null(ctx);
-        else sqlite3_result_int64(ctx, c->dist ? c->dist[c->row] : bsp_fp_hamming(c->query, c->rec));
+        else sqlite3_result_int64(ctx, c->topk ? c->dist[c->row] : bsp_fp_hamming(c->query, c->rec));
         break;
     case VCOL_K:
         if (c->k >= 0) sqlite3_result_int64(ctx, c->k);
