@@ -29,7 +29,7 @@ static void test_metadata(void)
 {
     sqlite3 *db = sqltest_open();
     CHECK_SQL(db, "SELECT nars_truth(?1)", rec, NULL, "{\"f\":0.800000012,\"c\":0.600000024}");
-    CHECK_SQL(db, "SELECT printf('%.17g', nars_f(?1))", rec, NULL, "0.80000001192092896");
+    CHECK_SQL(db, "SELECT nars_f(?1) = 0.80000001192092896", rec, NULL, "1");
     CHECK_SQL(db, "SELECT ani_level(?1, 3)", rec, NULL, "500");
     CHECK_SQL(db, "SELECT ani_level(?1, 4)", rec, NULL, "200");
     CHECK_SQL(db, "SELECT ani_level(?1, 8)", rec, NULL, "NULL");
