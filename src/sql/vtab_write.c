@@ -77,8 +77,8 @@ static int add_insert(bvtab *vt, sqlite3_value **vals)
         case BSP_T_FIXED_BINARY: case BSP_T_FSL_UINT8: case BSP_T_FSL_FLOAT32:
             if (t != SQLITE_BLOB || (size_t)sqlite3_value_bytes(vals[i]) != w) {
                 sqlite3_free(vt->base.zErrMsg);
-                vt->base.zErrMsg = sqlite3_mprintf("bindspace: column %s needs a %zu-byte BLOB, got %d bytes",
-                                                   f->name, w, sqlite3_value_bytes(vals[i]));
+                vt->base.zErrMsg = sqlite3_mprintf("bindspace: column %s needs a %llu-byte BLOB, got %d bytes",
+                                                   f->name, (unsigned long long)w, sqlite3_value_bytes(vals[i]));
                 return SQLITE_ERROR;
             }
             break;
