@@ -104,7 +104,7 @@ int col_append(bsp_column *dst, const bsp_column *src)
         uint8_t *d = realloc(dst->data, (size_t)(dst->data_len + src->data_len) + 1);
         if (!d) return oom();
         dst->data = d;
-        memcpy(d + dst->data_len, src->data, (size_t)src->data_len);
+        if (src->data_len) memcpy(d + dst->data_len, src->data, (size_t)src->data_len);
         for (uint64_t i = 0; i < b; i++) off[a + i + 1] = dst->data_len + src->offsets[i + 1];
         dst->data_len += src->data_len;
     } else if (is_bool(dst->type)) {
