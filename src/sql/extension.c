@@ -24,4 +24,12 @@ __attribute__((visibility("default"))) int sqlite3_bindspace_init(sqlite3 *db, c
     if (rc != SQLITE_OK && pzErrMsg) *pzErrMsg = sqlite3_mprintf("bindspace: registration failed (%d)", rc);
     return rc;
 }
+
+/* The name SQLite derives from the file name libbindspace_sqlite.so, so that a plain
+ * `.load libbindspace_sqlite` (no entry point argument) works. */
+__attribute__((visibility("default"))) int sqlite3_bindspacesqlite_init(sqlite3 *db, char **pzErrMsg,
+                                                                        const sqlite3_api_routines *pApi)
+{
+    return sqlite3_bindspace_init(db, pzErrMsg, pApi);
+}
 #endif
