@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sql/vtab_internal.h"
+#include "util/error.h"
 
 static const struct { vcol_kind kind; const char *name; const char *decl; } derived[] = {
     {VCOL_POPCOUNT, "popcount", "INTEGER"},
@@ -88,9 +89,72 @@ static char *unquote(const char *s)
     return sqlite3_mprintf("%.*s", (int)n, s);
 }
 
+void vtab_cache_free(bvtab *vt)
+{
+    free(vt->cache_recs);
+    free(vt->cache_pos);
+    vt->cache_recs = vt->cache_pos = NULL;
+    vt->cache_n = 0;
+    vt->cache_version = 0;
+}
+
+struct cache_fill {
+    bvtab *vt;
+    size_t n;
+};
+
+static int cache_run(void *ctx, uint64_t fragment_id, uint64_t first_offset, uint64_t nrows,
+                     const uint8_t *bytes, const uint8_t *live)
+{
+    struct cache_fill *f = ctx;
+    bvtab *vt = f->vt;
+    for (uint64_t j = 0; j < nrows; j++) {
+        if (live && !((live[j >> 3] >> (j & 7)) & 1)) continue;
+        if (f->n >= vt->cache_n) return BSP_ECORRUPT; /* more live rows than the manifest says */
+        bsp_fp_from_bytes(vt->cache_recs + f->n * BSP_WORDS, bytes + j * BSP_BYTES);
+        vt->cache_pos[f->n++] = BSP_ROW_ADDR(fragment_id, first_offset + j);
+    }
+    return 0;
+}
+
+int vtab_search_source(bvtab *vt, bsp_search_source *src)
+{
+    const char *column = vt->schema.fields[vt->fp_field].name;
+    uint64_t live = bsp_dataset_count_rows(vt->ds), version = bsp_dataset_version(vt->ds);
+    if (live == 0 || live > vt->cache_max_rows) {
+        bsp_search_source_dataset(src, vt->ds, column);
+        return SQLITE_OK;
+    }
+    if (!vt->cache_recs || vt->cache_version != version) {
+        vtab_cache_free(vt);
+        vt->cache_recs = aligned_alloc(BSP_ALIGN, (size_t)live * BSP_BYTES);
+        vt->cache_pos = malloc((size_t)live * sizeof *vt->cache_pos);
+        if (!vt->cache_recs || !vt->cache_pos) { /* no room: search the dataset instead */
+            vtab_cache_free(vt);
+            bsp_search_source_dataset(src, vt->ds, column);
+            return SQLITE_OK;
+        }
+        vt->cache_n = (size_t)live;
+        struct cache_fill f = {vt, 0};
+        int rc = BSP_OK;
+        for (size_t i = 0; rc == BSP_OK && i < bsp_dataset_fragment_count(vt->ds); i++)
+            rc = bsp_dataset_scan_fp(vt->ds, i, column, cache_run, &f);
+        if (rc != BSP_OK || f.n != live) {
+            vtab_cache_free(vt);
+            if (rc == BSP_OK) rc = bsp_err(BSP_ECORRUPT, "%s: %zu live fingerprints, manifest says %llu",
+                                           vt->path, f.n, (unsigned long long)live);
+            return vtab_error(vt, vt->path);
+        }
+        vt->cache_version = version;
+    }
+    bsp_search_source_records(src, vt->cache_recs, vt->cache_n, vt->cache_pos, NULL);
+    return SQLITE_OK;
+}
+
 static void vtab_free(bvtab *vt)
 {
     if (!vt) return;
+    vtab_cache_free(vt);
     vwrite_free(vt);
     bsp_dataset_free(vt->ds);
     bsp_schema_free(&vt->schema);
@@ -113,6 +177,7 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
     memset(vt, 0, sizeof *vt);
     vt->db = db;
     vt->key_col = -1;
+    vt->cache_max_rows = 1u << 20; /* 2 GiB of fingerprints */
     vt->path = unquote(argv[3]);
     char *column = NULL;
     int rc = SQLITE_OK;
@@ -127,11 +192,22 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
                 rc = SQLITE_ERROR;
             }
             vt->pinned_version = v;
+        } else if (!strncmp(a, "cache=", 6)) {
+            char *end;
+            if (!strcmp(a + 6, "off")) {
+                vt->cache_max_rows = 0;
+            } else {
+                vt->cache_max_rows = strtoull(a + 6, &end, 10);
+                if (*end || a[6] == '-' || !a[6]) {
+                    *err = sqlite3_mprintf("bindspace: bad argument '%s' (cache=off or cache=MAX_ROWS)", a);
+                    rc = SQLITE_ERROR;
+                }
+            }
         } else if (!strncmp(a, "column=", 7)) {
             sqlite3_free(column);
             column = sqlite3_mprintf("%s", a + 7);
         } else {
-            *err = sqlite3_mprintf("bindspace: unknown argument '%s' (expected version=N or column=NAME)", a);
+            *err = sqlite3_mprintf("bindspace: unknown argument '%s' (expected version=N, column=NAME or cache=off|MAX_ROWS)", a);
             rc = SQLITE_ERROR;
         }
         sqlite3_free(a);

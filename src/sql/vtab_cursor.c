@@ -264,7 +264,8 @@ static int start_take(vcursor *c, const uint64_t *addrs, size_t n)
 static int topk_search(vcursor *c)
 {
     bsp_search_source src;
-    bsp_search_source_dataset(&src, c->vt->ds, c->vt->schema.fields[c->vt->fp_field].name);
+    int rc = vtab_search_source(c->vt, &src);
+    if (rc != SQLITE_OK) return rc;
     bsp_search_options o;
     bsp_search_options_init(&o);
     o.k = c->k_cur;

@@ -39,7 +39,19 @@ typedef struct bvtab {
     vcol *cols;
     int ncols;
     pending_rows *pending;     /* writes of the open SQL transaction */
+    /* Hot copy of the live fingerprints of version cache_version (64-byte aligned records
+     * and their row addresses), built by the first top-k and used by the next ones. */
+    uint64_t cache_max_rows;   /* 0 = never cache */
+    uint64_t *cache_recs;
+    uint64_t *cache_pos;
+    size_t cache_n;
+    uint64_t cache_version;
 } bvtab;
+
+/* Fill *src with the fastest source for vt's current version: the hot copy (built on first
+ * use when the table has at most cache_max_rows live rows) or the dataset itself. */
+int vtab_search_source(bvtab *vt, bsp_search_source *src);
+void vtab_cache_free(bvtab *vt);
 
 /* Refresh vt->ds to the latest version unless pinned or a transaction has pending writes. */
 int vtab_refresh(bvtab *vt);
