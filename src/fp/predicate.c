@@ -449,7 +449,7 @@ static int early_stop(const char *text, size_t len, const json_error_t *e, bsp_p
     free(stack);
     json_t *root = json_loadb(doc, dlen, PARSE_FLAGS, NULL);
     free(doc);
-    if (!root) { json_decref(key); goto unknown; }
+    if (!root) goto unknown; /* not expected: the prefix was accepted once already */
 
     struct walk w = {.nopen = 0, .marker = NULL, .marker_real = real};
     const json_t *v = root;
@@ -515,6 +515,12 @@ int bsp_predicate_compile(const char *json, size_t len, bsp_predicate **out)
     *out = NULL;
     if (len > PRED_MAX_TEXT)
         return bsp_err(BSP_ERANGE, "predicate: text is %zu bytes; the limit is %u", len, PRED_MAX_TEXT);
+    /* jansson tolerates a raw NUL byte in some places (`{"a":1\0}` loads); JSON never does:
+     * it is not whitespace, and inside a string it must be escaped. */
+    const char *nul = json ? memchr(json, '\0', len) : NULL;
+    if (nul)
+        return bsp_err(BSP_EINVAL, "predicate: not valid JSON: NUL byte at offset %zu",
+                       (size_t)(nul - json));
     bsp_predicate *p = malloc(sizeof *p);
     if (!p) return bsp_err(BSP_ENOMEM, "predicate: out of memory");
     pred_defaults(p);

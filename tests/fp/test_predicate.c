@@ -270,6 +270,11 @@ static void test_errors(void)
     ERR("[1,99999999999999999999]", BSP_EINVAL, "not a JSON object");
     bsp_predicate *p = NULL;
     CHECK_ERR(bsp_predicate_compile("{}\0", 3, &p), BSP_EINVAL, "not valid JSON");
+    CHECK_ERR(bsp_predicate_compile("{\"nars\":{\"min_confidence\":1\0}}", 30, &p), BSP_EINVAL,
+              "NUL byte at offset 27");
+    /* fuzzer find: a raw NUL jansson skipped, then a duplicate key (double free before) */
+    CHECK_ERR(bsp_predicate_compile("{\"al\":0,\"\":10\0,\"d\":1,\"l\":0,\"\"", 29, &p), BSP_EINVAL,
+              "NUL byte at offset 13");
     CHECK_ERR(bsp_predicate_compile("{\"nars\":{\"min_confidence\":0.5}}", 10, &p), BSP_EINVAL, "not valid JSON");
 }
 
