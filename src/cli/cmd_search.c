@@ -4,6 +4,7 @@
  * The key is the table's key column - `addr` for BindSpace tables, else `id` - read back
  * for the hits only (bsp_dataset_take); a table with neither prints the row address. */
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,18 @@ static const char *usage_text =
     "  --queries FILE has one 4,096-char hex fingerprint per line. --where is a predicate\n"
     "  (spec §6.2) tested before the distance. --approximate uses the §7.5 cascade (may miss).\n"
     "  Output: JSON lines {\"query\":Q,\"rank\":R,\"key\":KEY,\"distance\":D}.\n";
+
+/* A usage error: message and usage on stderr, exit status 2. */
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("bindspace search: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n%s", usage_text);
+    return 2;
+}
 
 static int is_dir(const char *p)
 {
@@ -132,7 +145,7 @@ int cmd_search(int argc, char **argv)
                      !strcmp(a, "--where") || !strcmp(a, "--version") || !strcmp(a, "--column") ||
                      !strcmp(a, "--threads");
         if (takes) {
-            if (!v) return cli_fail(cmd, 0, "%s needs a value\n%s", a, usage_text);
+            if (!v) return usage_error("%s needs a value", a);
             i++;
             if (!strcmp(a, "--hex")) hex = v;
             else if (!strcmp(a, "--queries")) qfile = v;
@@ -143,12 +156,12 @@ int cmd_search(int argc, char **argv)
             else if (cli_parse_u64(cmd, "--threads", v, 256, &threads)) return 1;
             continue;
         }
-        if (a[0] == '-' && a[1]) return cli_fail(cmd, 0, "unknown option %s\n%s", a, usage_text);
-        if (target) return cli_fail(cmd, 0, "more than one table given (%s, %s)", target, a);
+        if (a[0] == '-' && a[1]) return usage_error("unknown option %s", a);
+        if (target) return usage_error("more than one table given (%s, %s)", target, a);
         target = a;
     }
-    if (!target) return cli_fail(cmd, 0, "no table given\n%s", usage_text);
-    if (!hex == !qfile) return cli_fail(cmd, 0, "give exactly one of --hex and --queries\n%s", usage_text);
+    if (!target) return usage_error("no table given");
+    if (!hex == !qfile) return usage_error("give exactly one of --hex and --queries");
 
     uint64_t *queries = NULL;
     size_t nq = 0;
