@@ -88,7 +88,9 @@ static inline void reduce4(__m512i a0, __m512i a1, __m512i a2, __m512i a3, uint3
     out[3] = (uint32_t)(s >> 48);
 }
 
+#ifndef PF_DIST
 #define PF_DIST 8 /* records ahead to prefetch in the scans */
+#endif
 
 /* Four records against one query: each query vector is loaded once and used four times; the
  * lines of the records PF_DIST ahead are prefetched (pf may be NULL near the end). */
