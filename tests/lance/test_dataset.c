@@ -689,8 +689,170 @@ static void test_stale_commits(void)
     rm_table(p);
 }
 
+/* Unknown fields (manifest, fragment, index metadata) and the index section survive our
+ * commits; compaction removes rewritten fragment ids from the index's fragment bitmap. */
+static void inject_unknowns(Lance__Table__Manifest *m)
+{
+    static const uint8_t unk_m[] = {0x98, 0x06, 0x2A}; /* field 99 = 42 */
+    static const uint8_t unk_f[] = {0x5A, 0x03, 'o', 'v', 'l'}; /* fragment field 11 */
+    Lance__Table__Manifest *tmp;
+    size_t n = lance__table__manifest__get_packed_size(m);
+    uint8_t *b = malloc(n + sizeof unk_m);
+    lance__table__manifest__pack(m, b);
+    memcpy(b + n, unk_m, sizeof unk_m);
+    tmp = lance__table__manifest__unpack(NULL, n + sizeof unk_m, b);
+    free(b);
+    /* Move tmp's unknown field into m. */
+    m->base.n_unknown_fields = tmp->base.n_unknown_fields;
+    m->base.unknown_fields = tmp->base.unknown_fields;
+    tmp->base.n_unknown_fields = 0;
+    tmp->base.unknown_fields = NULL;
+    lance__table__manifest__free_unpacked(tmp, NULL);
+    Lance__Table__DataFragment *f = m->fragments[0];
+    n = lance__table__data_fragment__get_packed_size(f);
+    b = malloc(n + sizeof unk_f);
+    lance__table__data_fragment__pack(f, b);
+    memcpy(b + n, unk_f, sizeof unk_f);
+    m->fragments[0] = lance__table__data_fragment__unpack(NULL, n + sizeof unk_f, b);
+    free(b);
+    lance__table__data_fragment__free_unpacked(f, NULL);
+}
+
+static void commit_with_index(const char *p)
+{
+    manifest_file mf;
+    CHECK_OK(manifest_read(p, 0, &mf));
+    Lance__Table__Manifest *m = manifest_pb_dup(mf.m);
+    m->version = mf.version + 1;
+    inject_unknowns(m);
+    Lance__Table__IndexSection ix = LANCE__TABLE__INDEX_SECTION__INIT;
+    Lance__Table__IndexMetadata im = LANCE__TABLE__INDEX_METADATA__INIT, *imp = &im;
+    Lance__Table__UUID uu = LANCE__TABLE__UUID__INIT;
+    Bsp__Wkt__Any det = BSP__WKT__ANY__INIT;
+    uint8_t uuid[16] = {0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0x4d, 0xef, 0x80, 1, 2, 3, 4, 5, 6, 7};
+    uu.has_uuid = 1;
+    uu.uuid.data = uuid;
+    uu.uuid.len = 16;
+    det.type_url = (char *)"bindspace.v1.NeighborIndex";
+    im.uuid = &uu;
+    im.name = (char *)"nbr";
+    int32_t fld = 1;
+    im.n_fields = 1;
+    im.fields = &fld;
+    roaring_bitmap_t *bm = roaring_bitmap_from_range(0, 3, 1); /* fragments 0,1,2 */
+    uint8_t bmb[64];
+    im.has_fragment_bitmap = 1;
+    im.fragment_bitmap.len = roaring_bitmap_portable_serialize(bm, (char *)bmb);
+    im.fragment_bitmap.data = bmb;
+    roaring_bitmap_free(bm);
+    im.index_details = &det;
+    im.has_dataset_version = 1;
+    im.dataset_version = mf.version;
+    ix.n_indices = 1;
+    ix.indices = &imp;
+    uint8_t *buf;
+    size_t len;
+    CHECK_OK(manifest_encode(m, &ix, NULL, &buf, &len));
+    char name[40], path[600];
+    manifest_name(m->version, mf.naming, name, sizeof name);
+    snprintf(path, sizeof path, "%s/_versions/%s", p, name);
+    CHECK_OK(io_write_new(path, buf, len));
+    free(buf);
+    lance__table__manifest__free_unpacked(m, NULL);
+    manifest_file_free(&mf);
+}
+
+static void test_preserve(void)
+{
+    char *p = table_path("preserve");
+    create(p, 0, 300, 100, false); /* fragments 0,1,2 */
+    commit_with_index(p);           /* v2 */
+    append(p, 300, 50);             /* v3: fragment 3 */
+    uint64_t d[] = {BSP_ROW_ADDR(1, 4)};
+    CHECK_OK(bsp_dataset_delete_rows(p, d, 1, NULL, NULL)); /* v4 */
+    manifest_file mf;
+    CHECK_OK(manifest_read(p, 0, &mf));
+    CHECK_EQ_U(mf.version, 4);
+    CHECK_EQ_U(mf.m->base.n_unknown_fields, 1);
+    CHECK_EQ_U(mf.m->fragments[0]->base.n_unknown_fields, 1);
+    CHECK(mf.index && mf.index->n_indices == 1);
+    CHECK_STR(mf.m->writer_version->library, "bindspace");
+    CHECK(mf.m->reader_feature_flags == 1 && mf.m->writer_feature_flags == 1);
+    manifest_file_free(&mf);
+    bsp_dataset *ds;
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    bsp_index_info ii;
+    CHECK_OK(bsp_dataset_index(ds, 0, &ii));
+    CHECK_STR(ii.name, "nbr");
+    CHECK_STR(ii.uuid, "12345678-9abc-4def-8001-020304050607");
+    CHECK_STR(ii.type_url, "bindspace.v1.NeighborIndex");
+    CHECK(ii.nfragments == 3 && ii.fragments[2] == 2);
+    bsp_dataset_free(ds);
+    /* Compact fragments 0..3 away: the index no longer covers any of them. */
+    bsp_compact_options co = {10000, 0, NULL};
+    uint64_t v;
+    CHECK_OK(bsp_dataset_compact(p, &co, &v));
+    CHECK_EQ_U(v, 5);
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    CHECK_EQ_U(bsp_dataset_index_count(ds), 1);
+    CHECK_OK(bsp_dataset_index(ds, 0, &ii));
+    CHECK_EQ_U(ii.nfragments, 0);
+    CHECK_EQ_U(bsp_dataset_count_rows(ds), 349);
+    bsp_dataset_free(ds);
+    CHECK_OK(manifest_read(p, 0, &mf));
+    CHECK(mf.index->indices[0]->has_fragment_bitmap && mf.index->indices[0]->fragment_bitmap.len >= 8);
+    CHECK_EQ_U(mf.m->reader_feature_flags, 0);
+    CHECK_EQ_U(mf.m->base.n_unknown_fields, 1);
+    manifest_file_free(&mf);
+    /* Dropping the indexed column drops the index. */
+    const char *drop[] = {"fp"};
+    CHECK_OK(bsp_dataset_drop_columns(p, drop, 1, NULL));
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    CHECK_EQ_U(bsp_dataset_index_count(ds), 0);
+    bsp_dataset_free(ds);
+    rm_table(p);
+}
+
+/* Damaged manifests in a table: errors name the file. */
+static void test_damaged(void)
+{
+    char *p = table_path("damaged");
+    create(p, 0, 10, 0, false);
+    append(p, 10, 10);
+    char path[700];
+    snprintf(path, sizeof path, "%s/_versions/18446744073709551613.manifest", p);
+    uint8_t *buf;
+    size_t len;
+    CHECK_OK(io_read_file(path, &buf, &len));
+    CHECK_OK(io_replace_file(path, buf, len - 7));
+    bsp_dataset *ds;
+    CHECK_ERR(bsp_dataset_open(p, 0, &ds), BSP_ECORRUPT, "18446744073709551613.manifest");
+    CHECK_OK(bsp_dataset_open(p, 1, &ds)); /* the older version is intact */
+    bsp_dataset_free(ds);
+    buf[len / 2] ^= 0x40;
+    CHECK_OK(io_replace_file(path, buf, len));
+    int rc = bsp_dataset_open(p, 0, &ds);
+    if (rc == BSP_OK)
+        bsp_dataset_free(ds);
+    else
+        CHECK(strstr(bsp_errmsg(), "18446744073709551613.manifest") || strstr(bsp_errmsg(), "t.lance"));
+    free(buf);
+    /* Appending to a table whose latest manifest is damaged fails cleanly, nothing is lost. */
+    CHECK_OK(io_replace_file(path, "garbage", 7));
+    bsp_schema s;
+    tg_schema(&s);
+    bsp_batch b;
+    tg_batch(100, 1, &b);
+    bsp_write_options o = {BSP_WRITE_APPEND, 0, false, NULL};
+    CHECK_ERR(bsp_dataset_write(p, &s, &b, &o, NULL), BSP_ECORRUPT, "18446744073709551613.manifest");
+    bsp_batch_free(&b);
+    rm_table(p);
+}
+
 int main(void)
 {
+    RUN(test_preserve);
+    RUN(test_damaged);
     RUN(test_create_scan);
     RUN(test_append_time_travel);
     RUN(test_delete_update);
