@@ -17,5 +17,6 @@
 #include "bindspace/progress.h"
 #include "bindspace/lance.h"
 #include "bindspace/space.h"
+#include "bindspace/backup.h"
 
 #endif

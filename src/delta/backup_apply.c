@@ -1,0 +1,242 @@
+/* Table states and §13 version-record application, forward and backward.
+ *
+ * The one idea: a state is a sorted key array whose entries point at 2 KiB slots of one
+ * arena, so applying a record never moves records: MODIFY XORs a slot in place, DELETE frees
+ * a slot, CREATE fills a free (or new) slot, and only the small key/slot arrays are merged.
+ * Application is atomic (§13): pass 1 checks every requirement and reserves all memory,
+ * pass 2 cannot fail. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "delta/backup_internal.h"
+#include "util/error.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "backup: records are handled in byte form through u64 views (little-endian hosts only)"
+#endif
+
+static int oom(void) { return bsp_err(BSP_ENOMEM, "backup: out of memory"); }
+
+uint64_t bsp_backup_checksum(const uint64_t rec[BSP_WORDS])
+{
+    return bsp_fnv1a64(rec, BK_REC);
+}
+
+static const char *kind_name(int k)
+{
+    switch (k) {
+    case BSP_BACKUP_MODIFY: return "MODIFY";
+    case BSP_BACKUP_CREATE: return "CREATE";
+    case BSP_BACKUP_DELETE: return "DELETE";
+    default: return "?";
+    }
+}
+
+/* ---- states ---------------------------------------------------------------------------------- */
+
+void bk_state_free(bk_state *s)
+{
+    free(s->keys);
+    free(s->slot);
+    free(s->arena);
+    free(s->freeslots);
+    memset(s, 0, sizeof *s);
+}
+
+long bk_state_find(const bk_state *s, uint64_t key)
+{
+    size_t lo = 0, hi = s->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->keys[mid] < key) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < s->n && s->keys[lo] == key ? (long)lo : -1;
+}
+
+static int arena_reserve(bk_state *s, size_t slots)
+{
+    if (slots <= s->slotcap) return BSP_OK;
+    if (slots > UINT32_MAX) return bsp_err(BSP_EFULL, "backup: more than 2^32 records in a state");
+    size_t cap = s->slotcap ? s->slotcap : 64;
+    while (cap < slots) cap *= 2;
+    uint8_t *a = realloc(s->arena, cap * BK_REC);
+    if (!a) return oom();
+    s->arena = a;
+    s->slotcap = cap;
+    return BSP_OK;
+}
+
+int bk_state_reserve(bk_state *s, size_t n)
+{
+    uint64_t *k = realloc(s->keys, (n ? n : 1) * sizeof *k);
+    if (!k) return oom();
+    s->keys = k;
+    uint32_t *sl = realloc(s->slot, (n ? n : 1) * sizeof *sl);
+    if (!sl) return oom();
+    s->slot = sl;
+    return arena_reserve(s, n);
+}
+
+/* ---- records --------------------------------------------------------------------------------- */
+
+void bk_record_free(bk_record *r)
+{
+    free(r->e);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+int bk_record_add(bk_record *r, uint64_t key, uint8_t kind, uint64_t checksum, const uint8_t *payload,
+                  uint32_t len)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 64;
+        bk_entry *e = realloc(r->e, cap * sizeof *e);
+        if (!e) return oom();
+        r->e = e;
+        r->cap = cap;
+    }
+    if (r->bufcap - r->len < len) {
+        size_t cap = r->bufcap ? r->bufcap : 4096;
+        while (cap - r->len < len) cap *= 2;
+        uint8_t *b = realloc(r->buf, cap);
+        if (!b) return oom();
+        r->buf = b;
+        r->bufcap = cap;
+    }
+    if (len) memcpy(r->buf + r->len, payload, len);
+    r->e[r->n++] = (bk_entry){key, kind, checksum, len, r->len};
+    r->len += len;
+    return BSP_OK;
+}
+
+/* ---- application ----------------------------------------------------------------------------- */
+
+static int fail(const bk_record *r, const bk_entry *e, const char *what)
+{
+    return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": key %" PRIu64 " (%s): %s",
+                   r->from, r->to, e->key, kind_name(e->kind), what);
+}
+
+/* Check every requirement of r applied in the given direction; count inserts/removes. */
+static int check(const bk_state *s, const bk_record *r, bool forward, size_t *ins, size_t *rem)
+{
+    *ins = *rem = 0;
+    uint64_t have = forward ? r->rows_from : r->rows_to;
+    if (s->n != have)
+        return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": the state has %zu rows,"
+                       " the record expects %" PRIu64, r->from, r->to, s->n, have);
+    uint64_t tmp[BSP_WORDS];
+    for (size_t i = 0; i < r->n; i++) {
+        const bk_entry *e = &r->e[i];
+        const uint8_t *p = r->buf + e->off;
+        if (i && e->key <= r->e[i - 1].key) return fail(r, e, "entries are not in ascending key order");
+        long at = bk_state_find(s, e->key);
+        switch (e->kind) {
+        case BSP_BACKUP_MODIFY: {
+            if (at < 0) return fail(r, e, "the address is not occupied");
+            bsp_delta d;
+            if (bsp_delta_decode(&d, p, e->len) < 0 || d.nnz == 0) return fail(r, e, "bad XorDelta payload");
+            memcpy(tmp, bk_state_rec(s, (size_t)at), BK_REC);
+            if (!forward && bsp_backup_checksum(tmp) != e->checksum)
+                return fail(r, e, "the current record does not match the checksum");
+            bsp_delta_apply(tmp, &d);
+            if (forward && bsp_backup_checksum(tmp) != e->checksum)
+                return fail(r, e, "the result does not match the checksum");
+            break;
+        }
+        case BSP_BACKUP_CREATE:
+        case BSP_BACKUP_DELETE: {
+            if (e->len != BK_REC) return fail(r, e, "payload is not a 2,048-byte record");
+            bool removes = (e->kind == BSP_BACKUP_DELETE) == forward;
+            if (removes) {
+                if (at < 0) return fail(r, e, "the address is not occupied");
+                if (memcmp(bk_state_rec(s, (size_t)at), p, BK_REC) != 0)
+                    return fail(r, e, "the current record differs from the payload");
+                ++*rem;
+            } else {
+                if (at >= 0) return fail(r, e, "the address is already occupied");
+                ++*ins;
+            }
+            break;
+        }
+        default: return fail(r, e, "unknown entry kind");
+        }
+    }
+    uint64_t want = forward ? r->rows_to : r->rows_from;
+    if (s->n + *ins - *rem != want)
+        return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": applying it gives %zu rows,"
+                       " the record says %" PRIu64, r->from, r->to, s->n + *ins - *rem, want);
+    return BSP_OK;
+}
+
+static int apply(bk_state *s, const bk_record *r, bool forward)
+{
+    size_t ins, rem;
+    int rc = check(s, r, forward, &ins, &rem);
+    if (rc) return rc;
+    /* Reserve everything pass 2 needs. */
+    size_t n2 = s->n + ins - rem;
+    uint64_t *keys = malloc((n2 ? n2 : 1) * sizeof *keys);
+    uint32_t *slot = malloc((n2 ? n2 : 1) * sizeof *slot);
+    size_t newslots = ins > s->nfree + rem ? ins - s->nfree - rem : 0;
+    if (s->nfree + rem > s->freecap) {
+        uint32_t *f = realloc(s->freeslots, (s->nfree + rem) * sizeof *f);
+        if (!f) rc = oom();
+        else {
+            s->freeslots = f;
+            s->freecap = s->nfree + rem;
+        }
+    }
+    if (!keys || !slot) rc = oom();
+    if (!rc) rc = arena_reserve(s, s->nslots + newslots);
+    if (rc) {
+        free(keys);
+        free(slot);
+        return rc;
+    }
+    /* Pass 2: merge. Removed slots are freed first so inserts may reuse them. */
+    for (size_t i = 0; i < r->n; i++) {
+        const bk_entry *e = &r->e[i];
+        bool removes = e->kind != BSP_BACKUP_MODIFY && (e->kind == BSP_BACKUP_DELETE) == forward;
+        if (removes) s->freeslots[s->nfree++] = s->slot[bk_state_find(s, e->key)];
+    }
+    size_t a = 0, o = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const bk_entry *e = &r->e[i];
+        const uint8_t *p = r->buf + e->off;
+        while (a < s->n && s->keys[a] < e->key) {
+            keys[o] = s->keys[a];
+            slot[o++] = s->slot[a++];
+        }
+        if (e->kind == BSP_BACKUP_MODIFY) {
+            bsp_delta d;
+            bsp_delta_decode(&d, p, e->len);
+            bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, a), &d);
+            keys[o] = s->keys[a];
+            slot[o++] = s->slot[a++];
+        } else if ((e->kind == BSP_BACKUP_DELETE) == forward) {
+            a++; /* removed */
+        } else {
+            uint32_t sl = s->nfree ? s->freeslots[--s->nfree] : (uint32_t)s->nslots++;
+            memcpy(s->arena + (size_t)sl * BK_REC, p, BK_REC);
+            keys[o] = e->key;
+            slot[o++] = sl;
+        }
+    }
+    while (a < s->n) {
+        keys[o] = s->keys[a];
+        slot[o++] = s->slot[a++];
+    }
+    free(s->keys);
+    free(s->slot);
+    s->keys = keys;
+    s->slot = slot;
+    s->n = o;
+    return BSP_OK;
+}
+
+int bk_apply_forward(bk_state *s, const bk_record *r) { return apply(s, r, true); }
+int bk_apply_backward(bk_state *s, const bk_record *r) { return apply(s, r, false); }
