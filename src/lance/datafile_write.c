@@ -13,7 +13,7 @@
  * Page encodings are the default 2.0 writer's (§3.4): NN(x) / SN(F(1,0), x') / all_nulls
  * per page, Flat for fixed width (FSB as Flat of 8·N bits, bool as bit-packed Flat(1)),
  * FixedSizeList for fsl types, Binary with u64 end offsets and null_adjustment for
- * strings. The small encoding trees are serialized by hand (pb_*), the container messages
+ * strings (Dictionary for low-cardinality utf8 pages). The small encoding trees are serialized by hand (pb_*), the container messages
  * (ColumnMetadata, FileDescriptor) through protobuf-c. */
 #include <endian.h>
 #include <stdio.h>
@@ -342,10 +342,107 @@ static int write_fixed_page(wout *w, const bsp_field *fd, const bsp_column *c, u
     return BSP_OK;
 }
 
+/* ---- dictionary pages (utf8, §3.4) ---- */
+
+#define DICT_MIN_ROWS 100 /* Lance: pages of >= 100 rows ... */
+#define DICT_MAX_ITEMS 99 /* ... with fewer than 100 distinct values */
+#define DICT_SLOTS 256
+
+static uint64_t hash_bytes(const uint8_t *p, uint64_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (uint64_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Codes for rows [r0, r0+n) of a utf8 column if it has 1..99 distinct non-null values:
+ * codes[i] = 0 for null, k for item k-1; items[k] = the first row holding item k (items in
+ * first-appearance order). False if the page should stay Binary. */
+static bool dict_build(const bsp_column *c, uint64_t r0, uint64_t n, uint8_t *codes,
+                       uint64_t *items, size_t *nitems)
+{
+    uint8_t slot[DICT_SLOTS] = {0}; /* item index + 1 */
+    size_t k = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t r = r0 + i;
+        if (!bsp_column_is_valid(c, r)) {
+            codes[i] = 0;
+            continue;
+        }
+        const uint8_t *v = c->data + c->offsets[r];
+        uint64_t len = c->offsets[r + 1] - c->offsets[r];
+        size_t h = (size_t)(hash_bytes(v, len) & (DICT_SLOTS - 1));
+        for (;;) {
+            if (slot[h] == 0) {
+                if (k == DICT_MAX_ITEMS) return false;
+                items[k++] = r;
+                slot[h] = (uint8_t)k;
+                codes[i] = (uint8_t)k;
+                break;
+            }
+            uint64_t ir = items[slot[h] - 1];
+            uint64_t ilen = c->offsets[ir + 1] - c->offsets[ir];
+            if (ilen == len && (len == 0 || memcmp(c->data + c->offsets[ir], v, len) == 0)) {
+                codes[i] = slot[h];
+                break;
+            }
+            h = (h + 1) & (DICT_SLOTS - 1);
+        }
+    }
+    *nitems = k;
+    return k > 0;
+}
+
+/* Dictionary{indices NN(F(8,0)), items Binary{NN(F(64,1)), F(8,2), adj}, n}: u8 codes, the
+ * items' end offsets, the items' bytes. Exactly what Lance 2.0 writes for such pages. */
+static int write_dict_page(wout *w, const bsp_column *c, const uint8_t *codes, uint64_t n,
+                           const uint64_t *items, size_t nitems, page_out *pg)
+{
+    uint64_t ends[DICT_MAX_ITEMS], total = 0;
+    uint8_t *bytes = NULL;
+    for (size_t k = 0; k < nitems; k++) {
+        total += c->offsets[items[k] + 1] - c->offsets[items[k]];
+        ends[k] = htole64(total);
+    }
+    int rc = page_buf(w, pg, codes, n);
+    if (rc == BSP_OK) rc = page_buf(w, pg, ends, nitems * 8);
+    if (rc) return rc;
+    bytes = malloc(total ? total : 1);
+    if (!bytes) return bsp_err(BSP_ENOMEM, "%s: out of memory", w->path);
+    for (size_t k = 0, at = 0; k < nitems; k++) {
+        uint64_t len = c->offsets[items[k] + 1] - c->offsets[items[k]];
+        if (len) memcpy(bytes + at, c->data + c->offsets[items[k]], len);
+        at += len;
+    }
+    rc = page_buf(w, pg, bytes, total);
+    free(bytes);
+    if (rc) return rc;
+    pb dict = {0}, ae = {0}, idx = enc_nn(enc_flat(8, 0));
+    pb items_enc = enc_binary(enc_nn(enc_flat(64, 1)), enc_flat(8, 2), total + 1);
+    pb_msg(&dict, 1, &idx);
+    pb_msg(&dict, 2, &items_enc);
+    pb_uint(&dict, 3, nitems);
+    pb_msg(&ae, 7, &dict);
+    pg->any = enc_any(DF_URL_ARRAY, ae);
+    return BSP_OK;
+}
+
 /* String/binary page: Binary{indices NN(F(64,0)), bytes F(8,1), null_adjustment}; null rows
- * are stored as prev_end + adj with no bytes (§3.4). */
+ * are stored as prev_end + adj with no bytes (§3.4). Utf8 pages of >= 100 rows with fewer
+ * than 100 distinct values become Dictionary pages, as Lance's 2.0 writer does. */
 static int write_var_page(wout *w, const bsp_column *c, uint64_t r0, uint64_t n, page_out *pg)
 {
+    if (c->type.id == BSP_T_UTF8 && n >= DICT_MIN_ROWS) {
+        uint8_t *codes = malloc(n);
+        uint64_t items[DICT_MAX_ITEMS];
+        size_t nitems;
+        if (!codes) return bsp_err(BSP_ENOMEM, "%s: out of memory", w->path);
+        int rc = 1;
+        if (dict_build(c, r0, n, codes, items, &nitems))
+            rc = write_dict_page(w, c, codes, n, items, nitems, pg);
+        free(codes);
+        if (rc <= 0) return rc;
+    }
     uint64_t *idx = malloc((n ? n : 1) * sizeof *idx);
     if (!idx) return bsp_err(BSP_ENOMEM, "%s: out of memory", w->path);
     /* total bytes of non-null rows, and whether null rows carry bytes we must drop */
@@ -408,6 +505,7 @@ static uint64_t page_rows(const bsp_column *c, uint64_t r0, uint64_t page_bytes)
         n = width ? page_bytes / width : page_bytes * 8;
         if (n > MAX_PAGE_ROWS) n = MAX_PAGE_ROWS;
     }
+    if (n >= left) return left;
     n &= ~(uint64_t)7;
     if (n == 0) n = 8;
     return n < left ? n : left;

@@ -9,6 +9,7 @@
 #include "bindspace/batch.h"
 #include "bindspace/error.h"
 #include "lance/datafile.h"
+#include "lance/datafile_internal.h"
 #include "test.h"
 
 static char *tmpdir;
@@ -540,6 +541,122 @@ static void test_lancedb_fixture(void)
     }
 }
 
+/* The fixture's 300 rows rebuilt in C (formulas of tests/fixtures/make_lance_fixtures.mjs). */
+static void append_var(bsp_column *c, uint64_t r, const void *p, size_t len, bool valid)
+{
+    if (!valid) set_valid(c, r, false);
+    if (valid && len) memcpy(c->data + c->data_len, p, len);
+    if (valid) c->data_len += len;
+    c->offsets[r + 1] = c->data_len;
+}
+
+static void fixture_batch(bsp_column *c, bsp_field *f)
+{
+    static const char *colors[] = {"red", "green", "blue", "cyan", "magenta", "yellow"};
+    static const char *names[] = {"i64", "i32", "f64", "flag", "s", "color", "bin", "fsb", "fsl", "vec", "nothing", "u16"};
+    static const char *types[] = {"i64", "i32", "f64", "bool", "utf8", "utf8", "binary", "fsb:16", "fsl_u8:8", "fsl_f32:4", "i64", "u16"};
+    const uint64_t N = 300;
+    for (int k = 0; k < 12; k++) {
+        memset(&c[k], 0, sizeof c[k]);
+        bsp_type_parse_short(types[k], &c[k].type);
+        c[k].length = N;
+        f[k] = (bsp_field){(char *)names[k], c[k].type, k != 0 && k != 9 && k != 11, k};
+        if (bsp_type_is_var(c[k].type)) {
+            c[k].offsets = calloc(N + 1, 8);
+            c[k].data = malloc(16 * N);
+        } else {
+            c[k].data_len = c[k].type.id == BSP_T_BOOL ? (N + 7) / 8 : N * bsp_type_width(c[k].type);
+            c[k].data = calloc(c[k].data_len, 1);
+        }
+    }
+    for (uint64_t i = 0; i < N; i++) {
+        int64_t i64 = (int64_t)i * 3 - 500;
+        memcpy(c[0].data + 8 * i, &i64, 8);
+        int32_t i32 = i % 7 ? (int32_t)i * 11 : 0;
+        memcpy(c[1].data + 4 * i, &i32, 4);
+        if (i % 7 == 0) set_valid(&c[1], i, false);
+        double f64 = i * 0.5;
+        memcpy(c[2].data + 8 * i, &f64, 8);
+        if (i % 5 == 0) set_valid(&c[3], i, false);
+        else if (i % 3 == 0) c[3].data[i / 8] |= (uint8_t)(1u << (i % 8));
+        char str[32];
+        snprintf(str, sizeof str, "s-%llu", (unsigned long long)i);
+        append_var(&c[4], i, str, i % 13 ? strlen(str) : 0, i % 9 != 0);
+        append_var(&c[5], i, colors[i % 6], strlen(colors[i % 6]), i % 17 != 0);
+        uint8_t bin[4];
+        for (int k = 0; k < 4; k++) bin[k] = (uint8_t)(i + k);
+        append_var(&c[6], i, bin, i % 4, true);
+        for (int k = 0; k < 16; k++) c[7].data[16 * i + k] = (uint8_t)(i + k);
+        for (int k = 0; k < 8; k++) c[8].data[8 * i + k] = i % 10 ? (uint8_t)(i * k) : 0;
+        if (i % 10 == 0) set_valid(&c[8], i, false);
+        for (int k = 0; k < 4; k++) {
+            float v = (float)(i + k / 4.0);
+            memcpy(c[9].data + 16 * i + 4 * k, &v, 4);
+        }
+        set_valid(&c[10], i, false);
+        uint16_t u16 = (uint16_t)(i * 37);
+        memcpy(c[11].data + 2 * i, &u16, 2);
+    }
+}
+
+/* Our writer's pages for the fixture's rows equal what LanceDB 0.37.1 wrote, column by
+ * column: same encoding bytes, same buffers (the dictionary page included). The one known
+ * difference: for fsl with null rows LanceDB also marks the items of null rows null
+ * (items SN) where we write NN items. */
+static void test_pages_match_lancedb(void)
+{
+    bsp_column c[12];
+    bsp_field f[12];
+    fixture_batch(c, f);
+    bsp_schema s = {12, f};
+    bsp_batch b = {300, 12, c};
+    uint64_t size;
+    CHECK_OK(datafile_write(tpath("fixture-ours.lance"), &s, &b, &size));
+    datafile *ours = NULL, *theirs = NULL;
+    CHECK_OK(datafile_open(tpath("fixture-ours.lance"), 0, &ours));
+    CHECK_OK(datafile_open(fixture("types20.lance"), 0, &theirs));
+    for (uint32_t col = 0; ours && theirs && col < 12; col++) {
+        if (col == 8) continue; /* fsl with null rows, see above */
+        const Lance__File__V2__ColumnMetadata__Page *po = ours->cols[col].meta->pages[0],
+                                                     *pt = theirs->cols[col].meta->pages[0];
+        const ProtobufCBinaryData *eo = &po->encoding->direct->encoding,
+                                  *et = &pt->encoding->direct->encoding;
+        bool same = ours->cols[col].npages == 1 && theirs->cols[col].npages == 1 &&
+                    po->length == pt->length && eo->len == et->len &&
+                    memcmp(eo->data, et->data, eo->len) == 0 &&
+                    po->n_buffer_sizes == pt->n_buffer_sizes;
+        for (size_t k = 0; same && k < po->n_buffer_sizes; k++) {
+            same = po->buffer_sizes[k] == pt->buffer_sizes[k];
+            uint8_t *bo = malloc(po->buffer_sizes[k] + 1), *bt = malloc(pt->buffer_sizes[k] + 1);
+            if (same && (df_read_at(ours, po->buffer_offsets[k], bo, po->buffer_sizes[k]) ||
+                         df_read_at(theirs, pt->buffer_offsets[k], bt, pt->buffer_sizes[k]) ||
+                         memcmp(bo, bt, po->buffer_sizes[k])))
+                same = false;
+            free(bo);
+            free(bt);
+        }
+        if (!same) fprintf(stderr, "  column %u (%s) differs from LanceDB's\n", col, f[col].name);
+        CHECK(same);
+    }
+    /* the file's schema bytes: ours carries no field metadata either */
+    if (ours && theirs) {
+        bsp_schema so, st;
+        CHECK_OK(datafile_schema(ours, &so));
+        CHECK_OK(datafile_schema(theirs, &st));
+        for (size_t k = 0; k < 12 && k < so.nfields && k < st.nfields; k++) {
+            CHECK_STR(so.fields[k].name, st.fields[k].name);
+            CHECK_EQ_U(so.fields[k].type.id, st.fields[k].type.id);
+            CHECK_EQ_U(so.fields[k].nullable, st.fields[k].nullable);
+            CHECK_EQ_I(so.fields[k].id, st.fields[k].id);
+        }
+        bsp_schema_free(&so);
+        bsp_schema_free(&st);
+    }
+    datafile_close(ours);
+    datafile_close(theirs);
+    for (int k = 0; k < 12; k++) bsp_column_free(&c[k]);
+}
+
 /* ---- damaged files ---- */
 
 static void try_decode(const uint8_t *buf, size_t len)
@@ -652,6 +769,7 @@ int main(void)
     RUN(test_mixed_pages);
     RUN(test_scan_fixed);
     RUN(test_lancedb_fixture);
+    RUN(test_pages_match_lancedb);
     RUN(test_damaged_files);
     RUN(test_write_rejects_bad_input);
     test_rmtree(tmpdir);
