@@ -11,6 +11,8 @@
 #include "fp/predicate_impl.h"
 #include "test.h"
 
+#include <dirent.h>
+
 static uint64_t R182[BSP_WORDS], ZERO[BSP_WORDS];
 
 static void build_18_2(void)
@@ -613,6 +615,41 @@ static void test_threshold_boundaries(void)
     }
 }
 
+/* Replay the fuzz seeds (fuzz/seeds/predicate), so they also run under the sanitizers. */
+static void test_fuzz_seeds(void)
+{
+    const char *src = getenv("BSP_SOURCE_DIR");
+    if (!src) return;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/fuzz/seeds/predicate", src);
+    DIR *dh = opendir(dir);
+    CHECK(dh != NULL);
+    if (!dh) return;
+    int count = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        static char buf[1 << 16];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        bsp_predicate *p = NULL;
+        int rc = bsp_predicate_compile(buf, n, &p);
+        if (rc < 0) CHECK(p == NULL && bsp_errmsg()[0]);
+        else {
+            CHECK(bsp_predicate_eval(p, ZERO) == bsp_predicate_is_empty(p));
+            (void)bsp_predicate_eval(p, R182);
+            bsp_predicate_free(p);
+        }
+        count++;
+    }
+    closedir(dh);
+    CHECK(count > 5);
+}
+
 int main(void)
 {
     build_18_2();
@@ -625,5 +662,6 @@ int main(void)
     RUN(test_describe);
     RUN(test_thresholds_vs_reference);
     RUN(test_threshold_boundaries);
+    RUN(test_fuzz_seeds);
     return test_finish();
 }
