@@ -301,6 +301,7 @@ static void stage_plan_init(stage_plan *p, const uint64_t *q, uint16_t mask, int
 {
     unsigned ks[16], nb = 0;
     for (unsigned m = mask; m; m &= m - 1) ks[nb++] = (unsigned)__builtin_ctz(m);
+    p->npair = p->ng = 0;
     if (stage == FP_STAGE1) {
         long long idx[16] = {0};
         for (unsigned i = 0; i < nb; i++) idx[i] = 16 * (long long)ks[i];
@@ -335,11 +336,19 @@ static inline uint32_t stage_rec(const stage_plan *p, const uint64_t *r, int sta
     return (uint32_t)_mm512_reduce_add_epi64(acc);
 }
 
+/* One pair: packing or gathering the query would cost as much as the pair itself, so stage 1 is
+ * scalar POPCNT over the sampled words, stage 2 the full-vector loop restricted to lanes 0 and 4. */
 static uint32_t avx512_dist_stage(const uint64_t *a, const uint64_t *b, uint16_t mask, int stage)
 {
-    stage_plan p;
-    stage_plan_init(&p, a, mask, stage);
-    return stage_rec(&p, b, stage);
+    if (stage == FP_STAGE1) return avx512_gen_dist_stage(a, b, mask, stage);
+    __m512i acc = _mm512_setzero_si512();
+    for (unsigned m = mask; m; m &= m - 1) {
+        unsigned w = 16 * (unsigned)__builtin_ctz(m);
+        __m512i x0 = _mm512_maskz_xor_epi64(0x11, _mm512_loadu_si512(a + w), _mm512_loadu_si512(b + w));
+        __m512i x1 = _mm512_maskz_xor_epi64(0x11, _mm512_loadu_si512(a + w + 8), _mm512_loadu_si512(b + w + 8));
+        acc = _mm512_add_epi64(acc, _mm512_popcnt_epi64(_mm512_or_si512(x0, _mm512_alignr_epi64(x1, x1, 7))));
+    }
+    return (uint32_t)_mm512_reduce_add_epi64(acc);
 }
 
 /* Stage 2 of four records: each packed query vector is used four times; one packed reduction. */
