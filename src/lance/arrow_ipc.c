@@ -210,9 +210,12 @@ typedef int (*sink_fn)(void *ctx, const uint8_t *p, size_t n);
 
 typedef struct ipc {
     const char *name;
-    ZSTD_DStream *zs; /* created on first compressed buffer */
     uint8_t chunk[65536];
 } ipc;
+
+/* One decompression context per thread, created on first use and kept: creating one costs
+ * about as much as decoding a small deletion file. */
+static _Thread_local ZSTD_DCtx *tl_dctx;
 
 static int deliver_raw(const ipc *c, const char *what, const uint8_t *p, uint64_t n,
                        uint64_t need, sink_fn sink, void *sctx)
@@ -238,19 +241,29 @@ static int read_buffer(ipc *c, const char *what, const uint8_t *p, uint64_t n, b
     if (declared < 0 || (uint64_t)declared < need || (uint64_t)declared - need > DECLARED_SLACK)
         return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: uncompressed length %lld does not fit %llu needed bytes",
                        c->name, what, (long long)declared, (unsigned long long)need);
-    if (!c->zs && !(c->zs = ZSTD_createDStream()))
+    if (!tl_dctx && !(tl_dctx = ZSTD_createDCtx()))
         return bsp_err(BSP_ENOMEM, "%s: out of memory for zstd", c->name);
-    ZSTD_initDStream(c->zs);
+    if ((uint64_t)declared <= sizeof c->chunk) { /* the usual case: one call, no window buffer */
+        size_t got = ZSTD_decompressDCtx(tl_dctx, c->chunk, (size_t)declared, p, (size_t)n);
+        if (ZSTD_isError(got))
+            return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd: %s", c->name, what,
+                           ZSTD_getErrorName(got));
+        if (got != (uint64_t)declared)
+            return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd data holds %zu bytes, declared %lld",
+                           c->name, what, got, (long long)declared);
+        return need ? sink(sctx, c->chunk, (size_t)need) : BSP_OK;
+    }
+    ZSTD_DCtx_reset(tl_dctx, ZSTD_reset_session_only);
     ZSTD_inBuffer in = {p, (size_t)n, 0};
     uint64_t total = 0;
     for (;;) {
         ZSTD_outBuffer out = {c->chunk, sizeof c->chunk, 0};
-        size_t ret = ZSTD_decompressStream(c->zs, &out, &in);
+        size_t ret = ZSTD_decompressStream(tl_dctx, &out, &in);
         if (ZSTD_isError(ret))
             return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd: %s", c->name, what,
                            ZSTD_getErrorName(ret));
         if (out.pos > (uint64_t)declared - total)
-            return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd frame inflates past its declared %lld bytes",
+            return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd data inflates past its declared %lld bytes",
                            c->name, what, (long long)declared);
         if (total < need && out.pos) {
             uint64_t take = need - total < out.pos ? need - total : out.pos;
@@ -258,15 +271,12 @@ static int read_buffer(ipc *c, const char *what, const uint8_t *p, uint64_t n, b
             if (rc) return rc;
         }
         total += out.pos;
-        if (ret == 0) break; /* frame complete */
-        if (in.pos == in.size && out.pos < out.size)
+        if (ret == 0 && in.pos == in.size) break; /* last frame complete */
+        if (ret != 0 && in.pos == in.size && out.pos < out.size)
             return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd frame is truncated", c->name, what);
     }
-    if (in.pos != in.size)
-        return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: %zu bytes after the zstd frame", c->name,
-                       what, in.size - in.pos);
     if (total != (uint64_t)declared)
-        return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd frame holds %llu bytes, declared %lld",
+        return bsp_err(BSP_ECORRUPT, "%s: Arrow IPC %s: zstd data holds %llu bytes, declared %lld",
                        c->name, what, (unsigned long long)total, (long long)declared);
     return BSP_OK;
 }
@@ -451,11 +461,9 @@ int arrow_ipc_read_u32(const char *name, const uint8_t *data, size_t len, const 
     ipc *c = malloc(sizeof *c);
     if (!c) return bsp_err(BSP_ENOMEM, "%s: out of memory", name);
     c->name = name;
-    c->zs = NULL;
     uint64_t rows = 0;
     for (uint32_t i = 0; i < nbatches && rc == BSP_OK; i++)
         rc = read_batch(c, data, fstart, i, b.p + batches + 24 * (size_t)i, fn, ctx, &rows);
-    if (c->zs) ZSTD_freeDStream(c->zs);
     free(c);
     if (rc == BSP_OK && rows_out) *rows_out = rows;
     return rc;
