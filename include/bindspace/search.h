@@ -123,10 +123,12 @@ typedef struct bsp_search_hit {
 
 typedef struct bsp_search_info {
     bool approximate;         /* results came from approximate mode: may miss members */
-    uint64_t candidates;      /* candidates visited (present / live) */
-    uint64_t passed;          /* candidates that passed the predicate */
-    uint64_t completed;       /* distances computed to the end */
+    uint64_t candidates;      /* candidates visited (present / live rows) */
+    uint64_t passed;          /* of those, how many passed the predicate */
+    uint64_t completed;       /* distances computed to the end (summed over the queries) */
 } bsp_search_info;
+/* An exact batch visits each candidate once for all its queries, so candidates and passed
+ * count candidates; approximate mode runs query by query and sums them over the queries. */
 
 /* One query (BSP_WORDS words). hits has room for o->k entries; *nhits = number filled
  * (min(k, qualifying)). info may be NULL. Errors: BSP_EINVAL (mask 0, bonus/alpha out of
@@ -137,7 +139,7 @@ int bsp_search(const bsp_search_source *src, const uint64_t *query, const bsp_se
 
 /* nq queries (nq * BSP_WORDS words, contiguous) in one pass over the candidates. Query j's
  * hits are hits[j * o->k ..], nhits[j] of them; the result for each query equals
- * bsp_search with that query. info (may be NULL) sums over the queries. */
+ * bsp_search with that query. info may be NULL. */
 int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size_t nq,
                      const bsp_search_options *o, bsp_search_hit *hits, size_t *nhits,
                      bsp_search_info *info);

@@ -20,8 +20,8 @@ static uint32_t scan_dist_within(const search_ctx *c, const uint64_t *q, const u
     __m512i acc = _mm512_setzero_si512();
     int nb = c->nb;
     /* A block adds at most 1,024, so the running sum cannot pass the limit before block
-     * `first`; from there it is reduced and checked every second block (a reduction costs
-     * about as much as a block, and checking every block would double the work). */
+     * `first`; from there it is reduced and checked after every block. (This path runs only
+     * when the limit is low enough for pruning to pay: search.c, prune_below.) */
     uint32_t first = limit / 1024u + 1u;
     if (first >= (uint32_t)nb) {
         for (int i = 0; i < nb; i++) {
@@ -40,10 +40,6 @@ static uint32_t scan_dist_within(const search_ctx *c, const uint64_t *q, const u
         if (d > limit || i == nb) return d;
         size_t off = 16 * (size_t)c->blocks[i++];
         acc = block_acc(acc, q + off, r + off);
-        if (i < nb) {
-            off = 16 * (size_t)c->blocks[i++];
-            acc = block_acc(acc, q + off, r + off);
-        }
     }
 }
 

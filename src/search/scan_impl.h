@@ -62,6 +62,21 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
     if (c->k == 0) return;
     for (size_t c0 = i0; c0 < i1; c0 += SCAN_CHUNK) {
         size_t c1 = c0 + SCAN_CHUNK < i1 ? c0 + SCAN_CHUNK : i1, m = 0;
+        if (c->pred) {
+            /* The predicate reads a few sidecar lines per record, 2 KiB apart: without help
+             * each is a serial cache miss (a mispredicted pass/fail branch discards the
+             * loads in flight). Prefetch the next chunk's lines of words 208-231 and 240-255
+             * before any branch of this one. */
+            size_t p1 = c1 + SCAN_CHUNK < i1 ? c1 + SCAN_CHUNK : i1;
+            for (size_t i = c1; i < p1; i++) {
+                const uint64_t *r = recs + i * BSP_WORDS;
+                __builtin_prefetch(r + 208);
+                __builtin_prefetch(r + 216);
+                __builtin_prefetch(r + 224);
+                __builtin_prefetch(r + 240);
+                __builtin_prefetch(r + 248);
+            }
+        }
         for (size_t i = c0; i < c1; i++) {
             if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
             w->candidates++;
@@ -74,6 +89,10 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
         size_t ng = 0;
         for (size_t j = 0; j < w->nq; j++) {
             search_query *sq = &w->qs[j];
+            if (sq->shared) { /* another thread may have a tighter k-th distance */
+                uint32_t sh = atomic_load_explicit(sq->shared, memory_order_relaxed);
+                if (sh < sq->dlimit) sq->dlimit = sh;
+            }
             /* Distance ranking over a full chunk with a limit that prunes little: whole
              * distances from the kernels (batched over queries when there are several). */
             if (c->rank == BSP_RANK_DISTANCE && m == c1 - c0 && sq->dlimit >= c->prune_below) {

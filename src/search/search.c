@@ -276,6 +276,15 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
             if (!j->aligned) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
         }
     }
+    _Atomic uint32_t *shared = NULL;
+    if (nt > 1 && c.rank == BSP_RANK_DISTANCE) {
+        shared = malloc(nq * sizeof *shared);
+        if (!shared && !rc) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
+        for (size_t q = 0; shared && q < nq; q++) {
+            atomic_init(&shared[q], c.maxd);
+            for (unsigned t = 0; t < nt; t++) jobs[t].w.qs[q].shared = &shared[q];
+        }
+    }
     pthread_t *tids = calloc(nt, sizeof *tids);
     if (!tids && !rc) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
     unsigned started = 0;
@@ -324,6 +333,7 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
         free(jobs[t].w.dbuf);
     }
     free(tids);
+    free((void *)shared);
     free(jobs);
     free(qs);
     free(heaps);

@@ -9,6 +9,7 @@
 #ifndef BSP_SEARCH_INTERNAL_H
 #define BSP_SEARCH_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,6 +25,10 @@ typedef struct search_query {
     size_t size;
     uint32_t dlimit;   /* distance ranking: prune partial sums above this */
     uint32_t nlimit;   /* bloom ranking: limit for neighbours */
+    /* Distance ranking with several threads: the smallest k-th distance any thread's full
+     * heap has reached. Every thread's k-th bounds the global k-th from above, so a
+     * candidate whose partial sum exceeds it cannot be in the result (§7.1). NULL if unused. */
+    _Atomic uint32_t *shared;
 } search_query;
 
 /* Read-only parameters of one search call. */

@@ -17,6 +17,15 @@ static void update_limits(const search_ctx *c, search_query *sq)
     if (c->rank == BSP_RANK_DISTANCE || c->rank == BSP_RANK_BLOOM) {
         uint32_t l = (uint32_t)kth;  /* integral keys */
         sq->dlimit = l < c->maxd ? l : c->maxd;
+        if (sq->shared) {
+            uint32_t cur = atomic_load_explicit(sq->shared, memory_order_relaxed);
+            while (sq->dlimit < cur &&
+                   !atomic_compare_exchange_weak_explicit(sq->shared, &cur, sq->dlimit,
+                                                          memory_order_relaxed,
+                                                          memory_order_relaxed)) {
+            }
+            if (cur < sq->dlimit) sq->dlimit = cur;
+        }
         if (c->rank == BSP_RANK_BLOOM) {
             int64_t n = search_bloom_limit(c->bloom_m, kth);
             uint32_t nl = n < 0 ? 0 : (uint32_t)n;
