@@ -29,9 +29,14 @@ int vtab_error(bvtab *vt, const char *what)
     return SQLITE_ERROR;
 }
 
+uint64_t vtab_count(bvtab *vt)
+{
+    return vt->space ? vspace_count(vt) : bsp_dataset_count_rows(vt->ds);
+}
+
 int vtab_refresh(bvtab *vt)
 {
-    if (vt->pinned_version || vt->pending) return SQLITE_OK;
+    if (vt->space || vt->pinned_version || vt->pending) return SQLITE_OK;
     bsp_dataset *ds = NULL;
     int rc = bsp_dataset_open(vt->path, 0, &ds);
     if (rc != BSP_OK) return vtab_error(vt, vt->path);
@@ -119,6 +124,7 @@ static int cache_run(void *ctx, uint64_t fragment_id, uint64_t first_offset, uin
 
 int vtab_search_source(bvtab *vt, bsp_search_source *src)
 {
+    if (vt->space) return vspace_search_source(vt, src);
     const char *column = vt->schema.fields[vt->fp_field].name;
     uint64_t live = bsp_dataset_count_rows(vt->ds), version = bsp_dataset_version(vt->ds);
     if (live == 0 || live > vt->cache_max_rows) {
@@ -156,6 +162,7 @@ static void vtab_free(bvtab *vt)
     if (!vt) return;
     vtab_cache_free(vt);
     vwrite_free(vt);
+    bsp_space_close(vt->space);
     bsp_dataset_free(vt->ds);
     bsp_schema_free(&vt->schema);
     sqlite3_free(vt->cols);
@@ -212,12 +219,16 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
         }
         sqlite3_free(a);
     }
-    if (rc == SQLITE_OK && bsp_dataset_open(vt->path, vt->pinned_version, &vt->ds) != BSP_OK) {
-        *err = sqlite3_mprintf("bindspace: cannot open '%s': %s", vt->path, bsp_errmsg());
-        rc = SQLITE_ERROR;
+    if (rc == SQLITE_OK && vspace_is_database(vt->path)) {
+        rc = vspace_open(vt, err);
+    } else if (rc == SQLITE_OK) {
+        if (bsp_dataset_open(vt->path, vt->pinned_version, &vt->ds) != BSP_OK) {
+            *err = sqlite3_mprintf("bindspace: cannot open '%s': %s", vt->path, bsp_errmsg());
+            rc = SQLITE_ERROR;
+        }
+        if (rc == SQLITE_OK && bsp_schema_copy(&vt->schema, bsp_dataset_schema(vt->ds)) != BSP_OK)
+            rc = SQLITE_NOMEM;
     }
-    if (rc == SQLITE_OK && bsp_schema_copy(&vt->schema, bsp_dataset_schema(vt->ds)) != BSP_OK)
-        rc = SQLITE_NOMEM;
     /* The fingerprint column: the named one, else "fingerprint", else the first 2 KiB one. */
     vt->fp_field = -1;
     for (size_t i = 0; rc == SQLITE_OK && i < vt->schema.nfields; i++) {
@@ -341,7 +352,7 @@ static int vtab_best_index(sqlite3_vtab *base, sqlite3_index_info *info)
     sqlite3_str *h = sqlite3_str_new(NULL);   /* human-readable plan */
     sqlite3_str *r = sqlite3_str_new(NULL);   /* argument roles */
     int argv_i = 0;
-    double rows = (double)bsp_dataset_count_rows(vt->ds) + 1;
+    double rows = (double)vtab_count(vt) + 1;
     double cost = rows;
 #define USE(ci, omit_)                                              \
     do {                                                            \

@@ -238,6 +238,7 @@ static int advance(vcursor *c)
 
 static int start_scan(vcursor *c)
 {
+    if (c->vt->space) return vspace_scan(c->vt, &c->batch);
     bsp_scan_options so = {0};
     so.with_row_addr = true;
     if (bsp_scanner_open(c->vt->ds, &so, &c->scanner) != BSP_OK) return cursor_error(c, c->vt->path);
@@ -249,6 +250,7 @@ static int start_take(vcursor *c, const uint64_t *addrs, size_t n)
     bsp_scan_options so = {0};
     so.with_row_addr = true;
     if (n == 0) return SQLITE_OK;
+    if (c->vt->space) return vspace_take(c->vt, addrs, n, &c->batch);
     if (bsp_dataset_take(c->vt->ds, addrs, n, &so, &c->batch) != BSP_OK) {
         if (n == 1) { /* a rowid that does not exist is simply no row */
             bsp_errclear();
@@ -289,7 +291,7 @@ static int topk_refill(vcursor *c)
     memset(&c->batch, 0, sizeof c->batch);
     c->row = 0;
     if (c->hit_next == c->nhits) {
-        uint64_t live = bsp_dataset_count_rows(c->vt->ds);
+        uint64_t live = vtab_count(c->vt);
         if (c->hits_complete || c->k_cur >= live) {
             c->eof = true;
             return SQLITE_OK;
@@ -325,7 +327,7 @@ static int topk_refill(vcursor *c)
 
 static int start_topk(vcursor *c, sqlite3_int64 hint)
 {
-    uint64_t live = bsp_dataset_count_rows(c->vt->ds);
+    uint64_t live = vtab_count(c->vt);
     c->topk = true;
     c->chunk = 64;
     size_t k = hint > 0 ? (size_t)hint : 64;

@@ -8,6 +8,7 @@
 #include "bindspace/lance.h"
 #include "bindspace/predicate.h"
 #include "bindspace/search.h"
+#include "bindspace/space.h"
 #include "sql/sql_internal.h"
 #include "sql/vtab_plan.h"
 
@@ -32,7 +33,8 @@ typedef struct bvtab {
     sqlite3 *db;
     char *path;
     uint64_t pinned_version;   /* 0 = follow the latest version */
-    bsp_dataset *ds;           /* current snapshot */
+    bsp_dataset *ds;           /* current snapshot (dataset mode) */
+    bsp_space *space;          /* database mode: a BindSpace (then ds is NULL) */
     bsp_schema schema;         /* the table's schema (copy) */
     int fp_field;              /* fingerprint field index */
     int key_col;               /* virtual column used for key equality (addr/id), -1 if none */
@@ -52,6 +54,18 @@ typedef struct bvtab {
  * use when the table has at most cache_max_rows live rows) or the dataset itself. */
 int vtab_search_source(bvtab *vt, bsp_search_source *src);
 void vtab_cache_free(bvtab *vt);
+/* Live rows (dataset) or occupied addresses (space). */
+uint64_t vtab_count(bvtab *vt);
+
+/* vtab_space.c: database mode */
+bool vspace_is_database(const char *path);
+int vspace_open(bvtab *vt, char **err);
+uint64_t vspace_count(bvtab *vt);
+int vspace_scan(bvtab *vt, bsp_batch *out);
+int vspace_take(bvtab *vt, const uint64_t *addrs, size_t n, bsp_batch *out);
+int vspace_search_source(bvtab *vt, bsp_search_source *src);
+int vspace_apply(bvtab *vt, const uint64_t *deleted, size_t ndeleted, const int64_t *addrs,
+                 const uint64_t *recs, size_t n);
 
 /* Refresh vt->ds to the latest version unless pinned or a transaction has pending writes. */
 int vtab_refresh(bvtab *vt);

@@ -15,6 +15,7 @@ struct pending_rows {
     size_t ndeleted, cap_deleted;
     sqlite3_value **values;    /* ninserted rows x nfields, dup'd */
     size_t ninserted, cap_inserted;
+    int64_t *addrs;            /* database mode: address of each insert (-1 = next free) */
 };
 
 static pending_rows *pending_get(bvtab *vt)
@@ -31,6 +32,7 @@ void vwrite_free(bvtab *vt)
     if (!p) return;
     for (size_t i = 0; i < p->ninserted * vt->schema.nfields; i++) sqlite3_value_free(p->values[i]);
     free(p->values);
+    free(p->addrs);
     free(p->deleted);
     free(p);
     vt->pending = NULL;
@@ -100,6 +102,9 @@ static int add_insert(bvtab *vt, sqlite3_value **vals)
         sqlite3_value **n = realloc(p->values, cap * nf * sizeof *n);
         if (!n) return SQLITE_NOMEM;
         p->values = n;
+        int64_t *a = realloc(p->addrs, cap * sizeof *a);
+        if (!a) return SQLITE_NOMEM;
+        p->addrs = a;
         p->cap_inserted = cap;
     }
     for (size_t i = 0; i < nf; i++) {
@@ -123,7 +128,26 @@ int vwrite_update(sqlite3_vtab *base, int argc, sqlite3_value **argv, sqlite3_in
         if (vt->schema.nfields > 512) return write_error(vt, "bindspace: %s has too many columns", vt->path);
         for (int i = 0; i < vt->ncols; i++)
             if (vt->cols[i].kind == VCOL_FIELD) vals[vt->cols[i].field] = argv[2 + i];
-        rc = add_insert(vt, vals);
+        if (vt->space) { /* the address column decides where the record goes */
+            int64_t addr = -1;
+            for (int i = 0; i < vt->ncols; i++)
+                if (vt->cols[i].kind == VCOL_ROWADDR && sqlite3_value_type(argv[2 + i]) != SQLITE_NULL) {
+                    if (sqlite3_value_type(argv[2 + i]) != SQLITE_INTEGER)
+                        return write_error(vt, "bindspace: %s: addr must be an INTEGER address", vt->path);
+                    addr = sqlite3_value_int64(argv[2 + i]);
+                }
+            if (addr >= (int64_t)BSP_SPACE_ADDRS || (addr >= 0 && (addr >> 8) <= 0x0B)) {
+                sqlite3_free(vt->base.zErrMsg);
+                vt->base.zErrMsg = sqlite3_mprintf(
+                    "bindspace: address %lld is %s", (long long)addr,
+                    addr >= (int64_t)BSP_SPACE_ADDRS ? "outside 0..65535" : "in the read-only surface zone (0x00-0x0B)");
+                return SQLITE_ERROR;
+            }
+            rc = add_insert(vt, vals);
+            if (rc == SQLITE_OK) vt->pending->addrs[vt->pending->ninserted - 1] = addr;
+        } else {
+            rc = add_insert(vt, vals);
+        }
         /* The row's address is assigned at commit; report a provisional, unique one. */
         if (rc == SQLITE_OK) *rowid = -(sqlite3_int64)vt->pending->ninserted;
     }
@@ -202,6 +226,16 @@ int vwrite_sync(sqlite3_vtab *base)
     pending_rows *p = vt->pending;
     if (!p || (p->ndeleted == 0 && p->ninserted == 0)) return SQLITE_OK;
     size_t nf = vt->schema.nfields;
+    if (vt->space) {
+        uint64_t *recs = malloc((p->ninserted ? p->ninserted : 1) * BSP_BYTES);
+        if (!recs) return SQLITE_NOMEM;
+        for (size_t i = 0; i < p->ninserted; i++)
+            bsp_fp_from_bytes(recs + i * BSP_WORDS, sqlite3_value_blob(p->values[i * nf]));
+        int rc = vspace_apply(vt, p->deleted, p->ndeleted, p->addrs, recs, p->ninserted);
+        free(recs);
+        if (rc == SQLITE_OK) vwrite_free(vt);
+        return rc;
+    }
     bsp_batch batch = {0};
     int rc = BSP_OK;
     if (p->ninserted) {
