@@ -123,6 +123,9 @@ typedef struct bsp_restore_stats {
     uint64_t records_applied;
     uint64_t rows;              /* rows of the restored table */
     uint64_t bytes;             /* fingerprint bytes written (rows * 2048) */
+    double seconds_snapshot;    /* wall time: reading and checking the snapshot */
+    double seconds_apply;       /* reading, checking and applying the records */
+    double seconds_write;       /* writing the new table (fsync included) */
 } bsp_restore_stats;
 
 /* Rebuild version `version` into a new Lance table at out_table (must not exist): the key

@@ -9,9 +9,11 @@
  * layer's internal row reader (lance/dataset.h): the public API has no "one fragment" scan,
  * and this table is always written by us, one fragment per item.
  *
- * Columns: from_version u64, to_version u64, key (the table's key type), kind u8,
+ * Columns: from_version u32, to_version u32, key (the table's key type), kind u8,
  * payload binary, checksum u64 (§13; for header rows FNV-1a-64 of the header payload),
- * crc u32 (CRC-32C of the whole entry, bk_entry_crc). */
+ * crc u32 (CRC-32C of the whole entry, bk_entry_crc). Versions are u32 on purpose: every
+ * byte of an entry is paid 1 % of the table's rows times per version, and 2^32 − 1 commits
+ * is beyond any table's life; create refuses a version past it. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +71,7 @@ uint64_t bk_digest_step(uint64_t h, uint32_t crc)
 
 static int chain_schema(bsp_type key_type, bsp_schema *s)
 {
-    static const bsp_type_id ids[C_N] = {BSP_T_UINT64, BSP_T_UINT64, BSP_T_INVALID, BSP_T_UINT8,
+    static const bsp_type_id ids[C_N] = {BSP_T_UINT32, BSP_T_UINT32, BSP_T_INVALID, BSP_T_UINT8,
                                          BSP_T_BINARY, BSP_T_UINT64, BSP_T_UINT32};
     s->nfields = C_N;
     s->fields = calloc(C_N, sizeof *s->fields);
@@ -88,6 +90,9 @@ static int chain_schema(bsp_type key_type, bsp_schema *s)
 static int append(const char *path, bsp_type key_type, uint64_t from, uint64_t to, uint8_t head_kind,
                   const uint8_t head[BK_HEADER_BYTES], const bk_record *r)
 {
+    if (to > BK_MAX_VERSION)
+        return bsp_err(BSP_ERANGE, "%s: version %" PRIu64 " is past the chain's limit (%" PRIu64 ")", path, to,
+                       (uint64_t)BK_MAX_VERSION);
     size_t n = 1 + (r ? r->n : 0);
     size_t kw = bsp_type_width(key_type);
     uint64_t plen = BK_HEADER_BYTES + (r ? r->len : 0);
@@ -133,8 +138,9 @@ static int append(const char *path, bsp_type key_type, uint64_t from, uint64_t t
             len = e->len;
             checksum = e->checksum;
         }
-        put64(b.cols[C_FROM].data + 8 * i, from);
-        put64(b.cols[C_TO].data + 8 * i, to);
+        uint32_t f32 = (uint32_t)from, t32 = (uint32_t)to;
+        memcpy(b.cols[C_FROM].data + 4 * i, &f32, 4);
+        memcpy(b.cols[C_TO].data + 4 * i, &t32, 4);
         memcpy(b.cols[C_KEY].data + kw * i, &key, kw);
         b.cols[C_KIND].data[i] = kind;
         memcpy(pay + off[i], p, len);
@@ -223,8 +229,11 @@ typedef struct row {
 static row get_row(const bsp_column cols[C_N], uint64_t r)
 {
     row x;
-    x.from = get64(cols[C_FROM].data + 8 * r);
-    x.to = get64(cols[C_TO].data + 8 * r);
+    uint32_t f32, t32;
+    memcpy(&f32, cols[C_FROM].data + 4 * r, 4);
+    memcpy(&t32, cols[C_TO].data + 4 * r, 4);
+    x.from = f32;
+    x.to = t32;
     x.key = bk_col_key(&cols[C_KEY], r);
     x.kind = cols[C_KIND].data[r];
     x.checksum = get64(cols[C_CHECKSUM].data + 8 * r);
@@ -247,7 +256,7 @@ static bool row_crc_ok(const row *x, size_t key_width)
 static int check_schema(bk_chain *c)
 {
     const bsp_schema *s = &c->ds->schema;
-    static const bsp_type_id ids[C_N] = {BSP_T_UINT64, BSP_T_UINT64, BSP_T_INVALID, BSP_T_UINT8,
+    static const bsp_type_id ids[C_N] = {BSP_T_UINT32, BSP_T_UINT32, BSP_T_INVALID, BSP_T_UINT8,
                                          BSP_T_BINARY, BSP_T_UINT64, BSP_T_UINT32};
     for (int k = 0; k < C_N; k++) {
         int i = bsp_schema_find(s, col_names[k]);
@@ -315,11 +324,13 @@ int bk_chain_open(const char *path, bool allow_missing, bk_chain *out)
             it->rows_from = get64(x.payload + 8);
             it->rows_to = get64(x.payload + 16);
             it->digest = get64(x.payload + 24);
-            uint64_t m = get64(x.payload + 32), rest = it->nentries - m;
-            /* creates - deletes = rows_to - rows_from; creates + deletes = rest */
-            it->counts[BSP_BACKUP_MODIFY] = m;
-            it->counts[BSP_BACKUP_CREATE] = (rest + (it->rows_to - it->rows_from)) / 2;
-            it->counts[BSP_BACKUP_DELETE] = rest - it->counts[BSP_BACKUP_CREATE];
+            if (x.kind == BSP_BACKUP_HEADER) {
+                uint64_t m = get64(x.payload + 32), rest = it->nentries - m;
+                /* creates - deletes = rows_to - rows_from; creates + deletes = rest */
+                it->counts[BSP_BACKUP_MODIFY] = m;
+                it->counts[BSP_BACKUP_CREATE] = (rest + (it->rows_to - it->rows_from)) / 2;
+                it->counts[BSP_BACKUP_DELETE] = rest - it->counts[BSP_BACKUP_CREATE];
+            }
             if (it->nentries != f->physical_rows - 1 && x.kind == BSP_BACKUP_HEADER)
                 snprintf(it->header_err, sizeof it->header_err, "header says %" PRIu64 " entries, the fragment"
                          " holds %" PRIu64, it->nentries, f->physical_rows - 1);

@@ -19,6 +19,7 @@
 #include "bindspace/lance.h"
 
 #define BK_REC BSP_BYTES  /* 2,048 */
+#define BK_MAX_VERSION UINT32_MAX /* chain versions are u32 (backup_chain.c) */
 
 /* ---- a table state: sorted keys, each with a record slot ---------------------------------- */
 typedef struct bk_state {

@@ -11,11 +11,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "delta/backup_internal.h"
 #include "util/error.h"
 
 static int oom(void) { return bsp_err(BSP_ENOMEM, "backup: out of memory"); }
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
 
 /* The item index of R(v−1 → v), or -1. */
 static long record_to(const bk_chain *c, uint64_t v)
@@ -34,7 +42,7 @@ static bool covered(const bk_chain *c, uint64_t a, uint64_t b)
     return true;
 }
 
-static int write_table(const char *out, const bk_state *s, const bk_table_cols *names, const bsp_progress *p)
+static int write_table(const char *out, bk_state *s, const bk_table_cols *names, const bsp_progress *p)
 {
     bsp_schema schema = {0};
     bsp_batch b = {0};
@@ -52,12 +60,22 @@ static int write_table(const char *out, const bk_state *s, const bk_table_cols *
         b.nrows = s->n;
         rc = bk_col_from_keys(names->key_type, s->keys, s->n, &b.cols[0]);
     }
+    bool in_place = s->n > 0;
+    for (size_t i = 0; i < s->n && in_place; i++) in_place = s->slot[i] == i;
     if (!rc) {
         b.cols[1] = (bsp_column){.type = {BSP_T_FSL_UINT8, BK_REC}, .length = s->n, .data_len = s->n * BK_REC};
-        b.cols[1].data = malloc(s->n ? s->n * BK_REC : 1);
-        if (!b.cols[1].data) rc = oom();
+        if (in_place) {
+            /* Slots already in key order (no creates or deletes since the snapshot): the arena
+             * is the column; hand it over instead of copying 128 MiB. */
+            b.cols[1].data = s->arena;
+            s->arena = NULL;
+            s->nslots = s->slotcap = 0;
+        } else {
+            b.cols[1].data = malloc(s->n ? s->n * BK_REC : 1);
+            if (!b.cols[1].data) rc = oom();
+        }
     }
-    if (!rc) {
+    if (!rc && !in_place) {
         /* Gather in key order; runs of consecutive slots (the usual case: a snapshot in key
          * order, few changes) are copied in one memcpy. */
         for (size_t i = 0; i < s->n;) {
@@ -66,6 +84,8 @@ static int write_table(const char *out, const bk_state *s, const bk_table_cols *
             memcpy(b.cols[1].data + i * BK_REC, bk_state_rec(s, i), (j - i) * BK_REC);
             i = j;
         }
+    }
+    if (!rc) {
         bsp_write_options wo = {.mode = BSP_WRITE_CREATE, .progress = p};
         rc = bsp_dataset_write(out, &schema, &b, &wo, NULL);
     }
@@ -108,6 +128,7 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
         return rc;
     }
     const bk_item *snap = &c.items[pick];
+    double t0 = now();
     bk_state s;
     bk_table_cols names;
     rc = bk_snapshot_load(chain, snap, &s, &names, NULL, NULL);
@@ -125,6 +146,7 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
         }
         names.key_type = c.key_type;
     }
+    double t1 = now();
     uint64_t applied = 0, total = snap->to > v ? snap->to - v : v - snap->to;
     bool forward = snap->to <= v;
     for (uint64_t k = 0; k < total && !rc; k++) {
@@ -136,9 +158,10 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
         applied++;
         bsp_progress_report(prog, "restore: records", applied, total);
     }
+    double t2 = now();
     if (!rc) rc = write_table(out, &s, &names, prog);
     if (!rc && stats)
-        *stats = (bsp_restore_stats){snap->to, applied, s.n, (uint64_t)s.n * BK_REC};
+        *stats = (bsp_restore_stats){snap->to, applied, s.n, (uint64_t)s.n * BK_REC, t1 - t0, t2 - t1, now() - t2};
     bk_state_free(&s);
     bk_chain_close(&c);
     return rc;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bindspace/backup.h"
 #include "util/error.h"
 
 #define ADDR_FMT "0x%02x:%02x"
@@ -183,6 +184,7 @@ int bsp_space_open(const char *dir, const bsp_space_options *opts, bsp_space **o
     if (!sp) return bsp_err(BSP_ENOMEM, "space: out of memory");
     if (opts) sp->o = *opts;
     if (!sp->o.max_bytes) sp->o.max_bytes = 1048576;
+    if (!sp->o.on_flush) sp->o.on_flush = bsp_backup_on_flush; /* extends nodes.backup.lance if it exists */
     sp->read_only = sp->o.read_only || sp->o.version != 0;
     sp->lockfd = -1;
     pthread_mutex_init(&sp->wmu, NULL);
