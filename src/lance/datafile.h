@@ -4,7 +4,8 @@
  * A data file holds one or more columns of equal length. The writer takes whole columns
  * (bsp_column, see include/bindspace/batch.h) and splits them into pages; the reader
  * decodes any row range of a column from its pages. Field ids in the file's schema are the
- * table's field ids. */
+ * table's field ids. An open handle is read-only after datafile_open (positional reads
+ * only), so threads may share it for reads. Design notes: docs/lance-datafile.md. */
 #ifndef BSP_LANCE_DATAFILE_H
 #define BSP_LANCE_DATAFILE_H
 

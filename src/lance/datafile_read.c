@@ -532,6 +532,12 @@ int datafile_scan_fixed(datafile *f, uint32_t column, uint32_t dim, uint64_t row
             for (uint64_t r = a; r < b && rc == BSP_OK;) {
                 uint64_t n = b - r < chunk_rows ? b - r : chunk_rows;
                 rc = df_read_at(f, base + r * dim, buf, (size_t)(n * dim));
+                if (rc == BSP_OK && r + n < b) {
+                    /* start the kernel on the next chunk while fn works on this one */
+                    uint64_t m = b - (r + n) < chunk_rows ? b - (r + n) : chunk_rows;
+                    posix_fadvise(f->fd, (off_t)(base + (r + n) * dim), (off_t)(m * dim),
+                                  POSIX_FADV_WILLNEED);
+                }
                 if (rc == BSP_OK) rc = fn(ctx, pg->first_row + r, n, buf);
                 r += n;
             }

@@ -304,6 +304,18 @@ static void test_round_trip_some_nulls(void)
 static void test_round_trip_all_nulls(void) { round_trip(2, 777, 900, 6); }
 static void test_round_trip_empty(void) { round_trip(0, 0, 0, 7); }
 
+/* Random sizes, page sizes and null patterns (fixed seed). */
+static void test_round_trip_random(void)
+{
+    test_rng rng;
+    test_rng_seed(&rng, 2026);
+    for (int k = 0; k < 8; k++) {
+        uint64_t rows = test_rng_below(&rng, 2500);
+        uint64_t page = 64 + test_rng_below(&rng, 20000);
+        round_trip((int)test_rng_below(&rng, 3), rows, page, 100 + (uint64_t)k);
+    }
+}
+
 /* Pages that alternate between no nulls, all nulls and some nulls in one column, and
  * strings that are all empty. */
 static void test_mixed_pages(void)
@@ -766,6 +778,7 @@ int main(void)
     RUN(test_round_trip_some_nulls);
     RUN(test_round_trip_all_nulls);
     RUN(test_round_trip_empty);
+    RUN(test_round_trip_random);
     RUN(test_mixed_pages);
     RUN(test_scan_fixed);
     RUN(test_lancedb_fixture);
