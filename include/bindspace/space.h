@@ -78,6 +78,9 @@ uint64_t bsp_space_version(const bsp_space *sp); /* Lance version the base refle
 /* ---- reads (shared lock; out gets a copy) ------------------------------------------------ */
 /* The visible record (§11). BSP_ENOTFOUND if the address is unoccupied. */
 int bsp_space_get(bsp_space *sp, uint16_t addr, uint64_t out[BSP_WORDS]);
+/* n visible records under one shared lock (a consistent snapshot of those addresses);
+ * found[i] (found may be NULL) tells whether addrs[i] is occupied, else out[i] is zero. */
+int bsp_space_get_many(bsp_space *sp, const uint16_t *addrs, size_t n, uint64_t (*out)[BSP_WORDS], bool *found);
 bool bsp_space_is_occupied(bsp_space *sp, uint16_t addr);
 bool bsp_space_is_dirty(bsp_space *sp, uint16_t addr);  /* has a cache entry (§11) */
 size_t bsp_space_count(bsp_space *sp);                  /* occupied addresses */

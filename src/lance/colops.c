@@ -44,7 +44,7 @@ int col_gather(const bsp_column *src, const uint64_t *rows, uint64_t n, bsp_colu
         out->offsets[0] = 0;
         for (uint64_t i = 0; i < n; i++) {
             uint64_t s = src->offsets[rows[i]], e = src->offsets[rows[i] + 1];
-            memcpy(out->data + pos, src->data + s, (size_t)(e - s));
+            if (e > s) memcpy(out->data + pos, src->data + s, (size_t)(e - s));
             pos += e - s;
             out->offsets[i + 1] = pos;
         }

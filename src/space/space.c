@@ -298,6 +298,21 @@ int bsp_space_get(bsp_space *sp, uint16_t addr, uint64_t out[BSP_WORDS])
     return BSP_OK;
 }
 
+int bsp_space_get_many(bsp_space *sp, const uint16_t *addrs, size_t n, uint64_t (*out)[BSP_WORDS], bool *found)
+{
+    pthread_rwlock_rdlock(&sp->cache.rw);
+    for (size_t i = 0; i < n; i++) {
+        bool occ = bit_get(sp->occ, addrs[i]);
+        if (occ)
+            cache_visible(&sp->cache, addrs[i], out[i]);
+        else
+            memset(out[i], 0, BSP_BYTES);
+        if (found) found[i] = occ;
+    }
+    pthread_rwlock_unlock(&sp->cache.rw);
+    return BSP_OK;
+}
+
 bool bsp_space_is_occupied(bsp_space *sp, uint16_t addr)
 {
     pthread_rwlock_rdlock(&sp->cache.rw);
@@ -462,13 +477,17 @@ int bsp_space_put(bsp_space *sp, uint16_t addr, const uint64_t rec[BSP_WORDS])
     uint64_t seq = 0;
     pthread_mutex_lock(&sp->wmu);
     if (bit_get(sp->occ, addr)) {
-        /* record_write: d = compute(visible, rec); nothing else changes it while we hold wmu */
-        _Alignas(64) uint64_t vis[BSP_WORDS];
+        /* record_write: d = compute(visible, rec). Only wmu holders change records and the
+         * cache, so they can be read here without the rwlock; a clean address's visible value
+         * is its base record, compared in place. */
         bsp_delta d;
-        pthread_rwlock_rdlock(&sp->cache.rw);
-        cache_visible(&sp->cache, addr, vis);
-        pthread_rwlock_unlock(&sp->cache.rw);
-        bsp_delta_compute(&d, vis, rec);
+        if (!cache_is_dirty(&sp->cache, addr)) {
+            bsp_delta_compute(&d, sp->rec[addr], rec);
+        } else {
+            _Alignas(64) uint64_t vis[BSP_WORDS];
+            cache_visible(&sp->cache, addr, vis);
+            bsp_delta_compute(&d, vis, rec);
+        }
         rc = space_do_delta(sp, addr, &d, &seq);
     } else {
         rc = space_do_write_at(sp, addr, rec, &seq);

@@ -168,6 +168,15 @@ static void test_put_get_helpers(void)
     CHECK_EQ_U(got[0], 0x01); /* bit 0: all three; bits 1-3: 0x0F only; bits 4-7: 0xF0 only */
     CHECK_EQ_U(got[1], 0);
     CHECK_ERR(bsp_space_hamming(sp, 0x9000, 0x9100, &dist), BSP_ENOTFOUND, "0x91:00");
+    /* get_many: one snapshot, input order, unoccupied addresses reported */
+    uint16_t addrs[3] = {0x9001, 0x9100, 0x9000};
+    uint64_t many[3][BSP_WORDS];
+    bool found[3];
+    CHECK_OK(bsp_space_get_many(sp, addrs, 3, many, found));
+    CHECK(found[0] && !found[1] && found[2]);
+    CHECK_EQ_U(many[0][1], 3);
+    CHECK_EQ_U(many[1][0], 0);
+    CHECK_EQ_U(many[2][0], 0xF0);
     /* write_at drops the cache entry */
     CHECK_OK(bsp_space_write_at(sp, 0x9000, t));
     CHECK(!bsp_space_is_dirty(sp, 0x9000));
