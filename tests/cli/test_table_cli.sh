@@ -58,7 +58,7 @@ expect_eq "f64 round trip" "$("$CLI" scan "$dir/a.lance" --columns score | tail 
 
 # ---- import: every type with --schema, edge values ----------------------------------------------
 cat >"$dir/t.jsonl" <<'JSONL'
-{"a":-128,"b":255,"c":-9223372036854775808,"d":"18446744073709551615","e":1.5,"f":"NaN","g":"00ff","h":"0a0b","i":[1,2.5,-3],"j":"x","k":true}
+{"a":-128,"b":255,"c":-9223372036854775808,"d":"18446744073709551615","e":1.5,"f":"NaN","g":"00FF","h":"0A0b","i":[1,2.5,-3],"j":"x","k":true}
 {"a":127,"b":0,"c":9223372036854775807,"d":0,"e":"-Infinity","f":0.1,"g":"","h":[255,0],"i":null,"j":null,"k":null}
 JSONL
 run import "$dir/t.lance" "$dir/t.jsonl" --schema 'a:i8!,b:u8,c:i64,d:u64,e:f32,f:f64,g:binary,h:fsb:2,i:fsl_f32:3,j:large_utf8,k:bool' >/dev/null
