@@ -5,7 +5,7 @@
 // would go through conflict resolution, which needs our transaction files; see the last step).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { arrow, lancedb, check, cli, finish, tmpdir, compareVersion, openLance, log } from "./lib.mjs";
+import { arrow, lancedb, check, cli, finish, tmpdir, compareVersion, openLance, log, parseLines, hammingHex } from "./lib.mjs";
 
 const dir = tmpdir("interleaved");
 const T = path.join(dir, "mixed.lance");
@@ -55,6 +55,46 @@ await lance("optimize", (t) => t.optimize());                                   
 ours("delete range", ["delete", T, "--range", "960:1000"]);
 const n = await checkAll();
 check(n >= 12, `expected at least 12 versions, got ${n}`);
+
+// An IVF_FLAT hamming index built by LanceDB survives our delete, append and compaction:
+// `bindspace info` lists it, and LanceDB's indexed search (all partitions probed) still equals
+// brute force over `bindspace scan`.
+await lance("createIndex", (t) => t.createIndex("fingerprint", {
+  config: lancedb.Index.ivfFlat({ distanceType: "hamming", numPartitions: 2 }) }));
+ours("delete ids after index", ["delete", T, "--ids", "5,6,7,8,9,600,601"]);
+ours("gen 40 after index", ["gen", T, "--rows", "40"]);
+{
+  const pre = JSON.parse(cli(["info", T, "--json"])).indices[0];
+  const st = await (await openLance(T)).indexStats(pre?.name ?? "fingerprint_idx");
+  check(pre && pre.fragments.length > 0 && st.numIndexedRows > 0,
+    `before compaction the index covers fragments [${pre?.fragments}] (LanceDB: ${JSON.stringify(st)})`);
+  log("index before compaction:", JSON.stringify(pre?.fragments), "LanceDB:", JSON.stringify(st));
+}
+ours("compact after index", ["compact", T]);
+const info = JSON.parse(cli(["info", T, "--json"]));
+check(info.indices.length === 1 && info.indices[0].columns.join() === "fingerprint",
+  `bindspace info indices: ${JSON.stringify(info.indices)}`);
+log("index after compaction:", JSON.stringify(info.indices), "fragments:", info.fragments.map((f) => f.id).join(","));
+{
+  const t = await openLance(T);
+  const stats = await t.indexStats(info.indices[0]?.name ?? "fingerprint_idx");
+  log("LanceDB indexStats:", JSON.stringify(stats));
+  const rows = parseLines(cli(["scan", T, "--columns", "id,fingerprint", "--rowaddr"]));
+  check(rows.length === await t.countRows(), `rows ${rows.length} vs LanceDB ${await t.countRows()}`);
+  for (const k of [0, 250, rows.length - 1]) {
+    const q = Buffer.from(rows[k].fingerprint, "hex");
+    q[k % 2048] ^= 0x11;
+    const qhex = q.toString("hex");
+    const brute = rows.map((r) => ({ id: String(r.id), d: hammingHex(qhex, r.fingerprint), a: BigInt(r._rowaddr) }))
+      .sort((x, y) => x.d - y.d || (x.a < y.a ? -1 : 1)).slice(0, 10).map((x) => `${x.id}:${x.d}`).join(" ");
+    const res = await t.vectorSearch(new Uint8Array(q)).column("fingerprint").distanceType("hamming")
+      .nprobes(2).limit(10).select(["id", "_distance"]).toArray();
+    const got = res.map((r) => `${r.id}:${r._distance}`).join(" ");
+    check(got.split(" ")[0] === brute.split(" ")[0], `indexed search for row ${k}: top hit ${got.split(" ")[0]} vs brute ${brute.split(" ")[0]}`);
+    check(got === brute, `indexed search for row ${k}: [${got}] vs brute force [${brute}]`);
+  }
+}
+await checkAll();
 
 // A LanceDB handle opened before our commit writes after it: LanceDB must rebase over our
 // Delete using our transaction file and keep both deletions.
