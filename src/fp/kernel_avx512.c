@@ -117,12 +117,42 @@ static inline void many4(const uint64_t *q, const uint64_t *r0, size_t stride, c
     reduce4(a0, a1, a2, a3, out);
 }
 
+/* many4 for one run of words known at compile time (ALL = 0..256, SEMANTIC = 0..208): constant
+ * loop bounds and an unconditional prefetch (pf points at records that exist) are worth ~15%. */
+static inline __attribute__((always_inline)) void many4_fixed(const uint64_t *q, const uint64_t *r0,
+                                                              size_t stride, const unsigned to,
+                                                              const uint64_t *pf, uint32_t *out)
+{
+    const uint64_t *r1 = r0 + stride, *r2 = r1 + stride, *r3 = r2 + stride;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (unsigned w = 0; w < to; w += 8) {
+        __m512i x = _mm512_loadu_si512(q + w);
+        _mm_prefetch((const char *)(pf + w), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pf + stride + w), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pf + 2 * stride + w), _MM_HINT_T0);
+        _mm_prefetch((const char *)(pf + 3 * stride + w), _MM_HINT_T0);
+        a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r0 + w))));
+        a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r1 + w))));
+        a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r2 + w))));
+        a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(r3 + w))));
+    }
+    reduce4(a0, a1, a2, a3, out);
+}
+
 static void avx512_dist_many(const uint64_t *q, const uint64_t *recs, size_t n, size_t stride,
                              uint16_t mask, uint32_t *out)
 {
     k_runs r;
     k_mask_runs(mask, &r);
     size_t i = 0;
+    if (mask == 0xFFFF || mask == 0x1FFF) {
+        for (; i + 4 <= n; i += 4) {
+            const uint64_t *rec = recs + i * stride;
+            const uint64_t *pf = i + PF_DIST + 4 <= n ? rec + PF_DIST * stride : rec;
+            if (mask == 0xFFFF) many4_fixed(q, rec, stride, 256, pf, out + i);
+            else many4_fixed(q, rec, stride, 208, pf, out + i);
+        }
+    }
     for (; i + 4 <= n; i += 4) {
         const uint64_t *pf = i + PF_DIST + 4 <= n ? recs + (i + PF_DIST) * stride : NULL;
         many4(q, recs + i * stride, stride, &r, pf, out + i);
@@ -154,11 +184,46 @@ static inline void batch4(const uint64_t *const *qs, const uint64_t *rec, const 
     out[3 * ldo] = d[3];
 }
 
+/* batch4 for a compile-time run of words (ALL, SEMANTIC). */
+static inline __attribute__((always_inline)) void batch4_fixed(const uint64_t *const *qs,
+                                                               const uint64_t *rec, const unsigned to,
+                                                               uint32_t *out, size_t ldo)
+{
+    const uint64_t *q0 = qs[0], *q1 = qs[1], *q2 = qs[2], *q3 = qs[3];
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (unsigned w = 0; w < to; w += 8) {
+        __m512i x = _mm512_loadu_si512(rec + w);
+        a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q0 + w))));
+        a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q1 + w))));
+        a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q2 + w))));
+        a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q3 + w))));
+    }
+    uint32_t d[4];
+    reduce4(a0, a1, a2, a3, d);
+    out[0] = d[0];
+    out[ldo] = d[1];
+    out[2 * ldo] = d[2];
+    out[3 * ldo] = d[3];
+}
+
 static void avx512_dist_batch(const uint64_t *const *qs, size_t nq, const uint64_t *recs, size_t n,
                               size_t stride, uint16_t mask, uint32_t *out, size_t ldo)
 {
     k_runs r;
     k_mask_runs(mask, &r);
+    if (mask == 0xFFFF || mask == 0x1FFF) {
+        const unsigned to = mask == 0xFFFF ? 256 : 208;
+        for (size_t i = 0; i < n; i++) {
+            const uint64_t *rec = recs + i * stride;
+            size_t j = 0;
+            if (to == 256)
+                for (; j + 4 <= nq; j += 4) batch4_fixed(qs + j, rec, 256, out + j * ldo + i, ldo);
+            else
+                for (; j + 4 <= nq; j += 4) batch4_fixed(qs + j, rec, 208, out + j * ldo + i, ldo);
+            for (; j < nq; j++) out[j * ldo + i] = (uint32_t)_mm512_reduce_add_epi64(range_acc(_mm512_setzero_si512(), qs[j], rec, 0, to));
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         const uint64_t *rec = recs + i * stride;
         size_t j = 0;
