@@ -783,7 +783,7 @@ int commit_run(const char *root, const manifest_file *base, manifest_naming nami
             break;
         }
         if (!cur) { /* racing to create the table */
-            rc = bsp_err(BSP_ECONFLICT, "%s: another writer created the table concurrently", root);
+            rc = bsp_err(BSP_EEXIST, "%s: dataset already exists (created concurrently)", root);
             break;
         }
         /* Lost the race: check every winner, then go again on top of the latest. */

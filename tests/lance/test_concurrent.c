@@ -109,8 +109,47 @@ static void test_racing_writers(void)
     free(dir);
 }
 
+/* Racing creators: exactly one wins, the others get BSP_EEXIST. */
+static void test_racing_creators(void)
+{
+    char *dir = test_tmpdir("create-race");
+    char path[600];
+    snprintf(path, sizeof path, "%s/t.lance", dir);
+    pid_t pids[WRITERS];
+    for (int c = 0; c < WRITERS; c++) {
+        pids[c] = fork();
+        if (pids[c] == 0) {
+            bsp_schema s;
+            tg_schema(&s);
+            bsp_batch b;
+            tg_batch((uint64_t)c * 100, 10, &b);
+            bsp_write_options o = {BSP_WRITE_CREATE, 0, false, NULL};
+            int rc = bsp_dataset_write(path, &s, &b, &o, NULL);
+            _exit(rc == 0 ? 0 : rc == BSP_EEXIST ? 1 : 2);
+        }
+    }
+    int won = 0, lost = 0;
+    for (int c = 0; c < WRITERS; c++) {
+        int st = 0;
+        waitpid(pids[c], &st, 0);
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) won++;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 1) lost++;
+    }
+    CHECK_EQ_I(won, 1);
+    CHECK_EQ_I(lost, WRITERS - 1);
+    uint64_t n;
+    int bad;
+    uint64_t *ids = tg_scan_ids(path, 0, &n, &bad);
+    CHECK_EQ_U(n, 10);
+    CHECK_EQ_I(bad, 0);
+    free(ids);
+    test_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
+    RUN(test_racing_creators);
     RUN(test_racing_writers);
     return test_finish();
 }
