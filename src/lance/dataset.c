@@ -3,8 +3,10 @@
  * writer in this module shares (field location, data file paths, deletion vectors, reading a
  * physical row range of a fragment with NULLs for fields it has no data for).
  *
- * The schema exposed is the top-level fields in manifest order (pre-order, parents first);
- * nested types are refused with BSP_EUNSUPPORTED naming the field. */
+ * The schema exposed is the top-level fields in manifest order (pre-order, parents first).
+ * Columns of types we do not handle (struct, list, halffloat, …) are hidden when reading, so
+ * any 2.0 table with a fingerprint column can be scanned; writing such a table is refused
+ * with BSP_EUNSUPPORTED naming the column. */
 #include "lance/dataset.h"
 
 #include <inttypes.h>
@@ -33,7 +35,7 @@ void bsp_dataset_free(bsp_dataset *ds)
     free(ds);
 }
 
-static int build_schema(bsp_dataset *ds)
+static int build_schema(bsp_dataset *ds, bool for_write)
 {
     const Lance__Table__Manifest *m = ds->mf.m;
     size_t top = 0;
@@ -55,8 +57,13 @@ static int build_schema(bsp_dataset *ds)
         if (f->parent_id >= 0) continue;
         bsp_field *o = &ds->schema.fields[ds->schema.nfields];
         int rc = bsp_type_parse(f->logical_type ? f->logical_type : "", &o->type);
-        if (rc)
-            return bsp_err_prefix(rc, "%s: column %s", ds->path, f->name);
+        if (rc && for_write)
+            return bsp_err_prefix(rc, "%s: cannot write a table with column %s", ds->path, f->name);
+        if (rc) { /* readable without it: the column is hidden from the schema */
+            ds->hidden_columns++;
+            bsp_errclear();
+            continue;
+        }
         if (!(o->name = strdup(f->name))) return oom();
         o->nullable = f->nullable;
         o->id = f->id;
@@ -146,7 +153,7 @@ static int open_version(const char *path, uint64_t version, bool for_write, bsp_
     }
     if ((rc = manifest_read(path, version, &ds->mf))) goto fail;
     if ((rc = for_write ? manifest_check_write(&ds->mf) : manifest_check_read(&ds->mf))) goto fail;
-    if ((rc = build_schema(ds))) goto fail;
+    if ((rc = build_schema(ds, for_write))) goto fail;
     if ((rc = build_info(ds))) goto fail;
     *out = ds;
     return BSP_OK;

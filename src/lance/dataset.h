@@ -21,6 +21,7 @@ struct bsp_dataset {
     bsp_index_info *indices;
     size_t nindices;
     uint64_t live_rows;
+    size_t hidden_columns;          /* top-level fields of unsupported types (read-only) */
 };
 
 /* Open for writing: latest version, write-compatible (flags, format). */

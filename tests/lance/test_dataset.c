@@ -455,6 +455,40 @@ static void set_wflag256(Lance__Table__Manifest *m)
     m->writer_feature_flags = 256;
 }
 
+static void add_struct_field(Lance__Table__Manifest *m)
+{
+    bsp_field sf = {(char *)"meta", {BSP_T_INT32, 0}, true, -1};
+    Lance__File__Field *parent = dataset_field_new(&sf, 10);
+    Lance__File__Field *child = dataset_field_new(&sf, 11);
+    free(parent->logical_type);
+    parent->logical_type = strdup("struct");
+    free(child->name);
+    child->name = strdup("x");
+    child->parent_id = 10;
+    m->fields = realloc(m->fields, (m->n_fields + 2) * sizeof *m->fields);
+    m->fields[m->n_fields++] = parent;
+    m->fields[m->n_fields++] = child;
+}
+
+static void test_hidden_columns(void)
+{
+    char *p = table_path("hidden");
+    create(p, 0, 30, 0, false);
+    commit_edited(p, add_struct_field);
+    uint64_t n;
+    int bad;
+    uint64_t *ids = tg_scan_ids(p, 0, &n, &bad);
+    CHECK(ids_are(ids, n, 0, 30) && !bad);
+    free(ids);
+    bsp_dataset *ds;
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    CHECK_EQ_U(bsp_dataset_schema(ds)->nfields, 3);
+    bsp_dataset_free(ds);
+    CHECK_ERR(bsp_dataset_delete_rows(p, (uint64_t[]){1}, 1, NULL, NULL), BSP_EUNSUPPORTED,
+              "column meta");
+    rm_table(p);
+}
+
 static void test_missing_field_and_unsupported(void)
 {
     char *p = table_path("unsup");
@@ -852,6 +886,7 @@ static void test_damaged(void)
 int main(void)
 {
     RUN(test_preserve);
+    RUN(test_hidden_columns);
     RUN(test_damaged);
     RUN(test_create_scan);
     RUN(test_append_time_travel);
