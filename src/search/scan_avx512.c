@@ -19,10 +19,11 @@ static uint32_t scan_dist_within(const search_ctx *c, const uint64_t *q, const u
 {
     __m512i acc = _mm512_setzero_si512();
     int nb = c->nb;
-    /* A block adds at most 1,024, so the running sum cannot pass the limit before block
-     * `first`; from there it is reduced and checked after every block. (This path runs only
-     * when the limit is low enough for pruning to pay: search.c, prune_below.) */
-    uint32_t first = limit / 1024u + 1u;
+    /* A random candidate's sum grows by ~512 per block, so its sum first passes the limit
+     * around block limit/512: check there first (one reduction and a well-predicted exit for
+     * most candidates), then after every block. Any check point is sound; this one is cheap.
+     * (This path runs only when the limit is low enough for pruning to pay: prune_below.) */
+    uint32_t first = limit / 512u + 1u;
     if (first >= (uint32_t)nb) {
         for (int i = 0; i < nb; i++) {
             size_t off = 16 * (size_t)c->blocks[i];

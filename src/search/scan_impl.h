@@ -12,6 +12,7 @@
 #include "fp/kernels.h"
 
 #define SCAN_CHUNK SEARCH_CHUNK
+#define SCAN_PF 2   /* candidates ahead to prefetch on the pruning path */
 
 static inline void scan_one(search_worker *w, search_query *sq, const uint64_t *rec,
                             uint64_t pos)
@@ -100,8 +101,20 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
                 w->qidx[ng++] = j;
                 continue;
             }
+            /* Candidates abandoned at varying blocks mispredict the exit branch, which
+             * discards loads in flight: prefetch the blocks a few candidates ahead will
+             * need (up to the first check of the scan kernel, plus one block). */
+            int pfb = (int)(sq->dlimit / 512u) + 2;
+            if (pfb > c->nb) pfb = c->nb;
             for (size_t t = 0; t < m; t++) {
                 size_t i = idx[t];
+                if (t + SCAN_PF < m) {
+                    const uint64_t *pr = recs + idx[t + SCAN_PF] * BSP_WORDS;
+                    for (int b = 0; b < pfb; b++) {
+                        __builtin_prefetch(pr + 16 * (size_t)c->blocks[b]);
+                        __builtin_prefetch(pr + 16 * (size_t)c->blocks[b] + 8);
+                    }
+                }
                 scan_one(w, sq, recs + i * BSP_WORDS, positions ? positions[i] : pos_base + i);
             }
         }
