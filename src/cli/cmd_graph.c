@@ -1,8 +1,112 @@
-/* `bindspace graph` command group (not implemented yet). */
+/* Graph commands (docs/cli.md "Graph"): `edges import`, `neighbors`, `index build|status|
+ * reconcile`. Usage errors exit 2, failures 1. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bindspace/graph.h"
 #include "cli/cli.h"
+
+static int usage(const char *cmd)
+{
+    fprintf(stderr,
+            "usage: bindspace edges import DB FILE.jsonl\n"
+            "       bindspace neighbors DB NODE [--type T] [--in|--out|--both] [--hops H]\n"
+            "       bindspace index build|status|reconcile DB\n");
+    (void)cmd;
+    return 2;
+}
+
+static int cmd_edges(int argc, char **argv)
+{
+    if (argc != 4 || strcmp(argv[1], "import") != 0) return usage(argv[0]);
+    uint64_t n = 0;
+    int rc = bsp_edges_import_jsonl(argv[2], argv[3], &n);
+    if (rc) return cli_fail("edges import", rc, "%s", argv[3]);
+    printf("imported %" PRIu64 " edges into %s\n", n, argv[2]);
+    return 0;
+}
+
+static int cmd_neighbors(int argc, char **argv)
+{
+    if (argc < 3) return usage(argv[0]);
+    const char *db = argv[1], *type = NULL;
+    uint64_t node, hops = 1;
+    bsp_graph_dir dir = BSP_DIR_OUT;
+    if (cli_parse_u64("neighbors", "NODE", argv[2], UINT64_MAX, &node)) return 2;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) type = argv[++i];
+        else if (strcmp(argv[i], "--in") == 0) dir = BSP_DIR_IN;
+        else if (strcmp(argv[i], "--out") == 0) dir = BSP_DIR_OUT;
+        else if (strcmp(argv[i], "--both") == 0) dir = BSP_DIR_BOTH;
+        else if (strcmp(argv[i], "--hops") == 0 && i + 1 < argc) {
+            if (cli_parse_u64("neighbors", "--hops", argv[++i], 64, &hops) || hops == 0) return 2;
+        } else {
+            return usage(argv[0]);
+        }
+    }
+    bsp_graph *g;
+    int rc = bsp_graph_open(db, false, &g);
+    if (rc) return cli_fail("neighbors", rc, "%s", db);
+    uint64_t *v;
+    size_t n;
+    rc = hops == 1 ? bsp_graph_neighbors(g, node, type, dir, &v, &n)
+                   : bsp_graph_expand(g, &node, 1, type, dir, (unsigned)hops, &v, &n);
+    bsp_graph_free(g);
+    if (rc) return cli_fail("neighbors", rc, "%s", db);
+    for (size_t i = 0; i < n; i++) printf("%" PRIu64 "\n", v[i]);
+    free(v);
+    return 0;
+}
+
+static int cmd_index(int argc, char **argv)
+{
+    if (argc != 3) return usage(argv[0]);
+    const char *sub = argv[1], *db = argv[2];
+    int rc;
+    if (strcmp(sub, "build") == 0) {
+        bsp_progress p = cli_progress();
+        uint64_t v;
+        rc = bsp_graph_index_build(db, &p, &v);
+        cli_progress_done();
+        if (rc) return cli_fail("index build", rc, "%s", db);
+        printf("built neighbour index: edges version %" PRIu64 "\n", v);
+        return 0;
+    }
+    if (strcmp(sub, "reconcile") == 0) {
+        bsp_graph_reconcile_report r;
+        rc = bsp_graph_reconcile(db, &r);
+        if (rc) return cli_fail("index reconcile", rc, "%s", db);
+        printf("%s (edges version %" PRIu64 ")\n", r.action, r.new_version);
+        return 0;
+    }
+    if (strcmp(sub, "status") == 0) {
+        bsp_graph_index_info s;
+        rc = bsp_graph_index_status(db, &s);
+        if (rc) return cli_fail("index status", rc, "%s", db);
+        if (!s.present) {
+            printf("no neighbour index (edges version %" PRIu64 ", %zu fragments)\n",
+                   s.table_version, s.live_fragments);
+            return 0;
+        }
+        printf("index %s %s\n", BSP_GRAPH_INDEX_NAME, s.uuid);
+        printf("edges version %" PRIu64 ", index built at version %" PRIu64 "\n", s.table_version,
+               s.index_dataset_version);
+        printf("fragments: %zu live, %zu covered, %zu unindexed, %zu stale segments\n",
+               s.live_fragments, s.covered, s.unindexed, s.stale);
+        printf("edges indexed: %" PRIu64 ", deleted since indexing: %" PRIu64 "\n", s.entries,
+               s.deleted_since_build);
+        printf("%s\n", s.unindexed || s.stale ? "stale: run `bindspace index reconcile`" : "current");
+        return 0;
+    }
+    return usage(argv[0]);
+}
 
 int cmd_graph(int argc, char **argv)
 {
-    (void)argc;
-    return cli_fail(argv[0], 0, "not implemented yet");
+    if (strcmp(argv[0], "edges") == 0) return cmd_edges(argc, argv);
+    if (strcmp(argv[0], "neighbors") == 0) return cmd_neighbors(argc, argv);
+    if (strcmp(argv[0], "index") == 0) return cmd_index(argc, argv);
+    return usage(argv[0]);
 }

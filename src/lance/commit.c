@@ -103,13 +103,14 @@ void commit_op_free(commit_op *op)
         free(gr->new_frags);
     }
     free(op->groups);
+    commit_index_op_free(op);
     memset(op, 0, sizeof *op);
 }
 
 static const char *kind_name(commit_kind k)
 {
     static const char *names[] = {"Overwrite", "Append", "Delete", "Update",
-                                  "Merge", "Project", "Rewrite"};
+                                  "Merge", "Project", "Rewrite", "CreateIndex"};
     return names[k];
 }
 
@@ -181,6 +182,7 @@ int commit_compatible(const commit_op *op, const Lance__Table__Transaction *w, u
     commit_kind k = op->kind;
     uint64_t hit = 0;
     if (k == COMMIT_OVERWRITE) return BSP_OK; /* replaces everything anyway */
+    if (k == COMMIT_CREATE_INDEX) return commit_index_compatible(op, w, wv);
     switch (w->operation_case) {
     case LANCE__TABLE__TRANSACTION__OPERATION_APPEND:
         /* New fragments would lack a column we add. */
@@ -678,6 +680,7 @@ static int build_attempt(const char *root, const manifest_file *cur, uint64_t re
     case COMMIT_MERGE: rc = apply_merge(b, op); break;
     case COMMIT_PROJECT: rc = apply_project(b, op); break;
     case COMMIT_REWRITE: rc = apply_rewrite(b, op); break;
+    case COMMIT_CREATE_INDEX: rc = commit_apply_create_index(&b->idx, b->txn, op); break;
     default: rc = bsp_err(BSP_EINVAL, "unknown commit kind %d", (int)op->kind);
     }
     if (rc) return rc;

@@ -36,7 +36,8 @@ typedef enum commit_kind {
     COMMIT_UPDATE,        /* delete rows + add them back as new fragments */
     COMMIT_MERGE,         /* add one column: a new data file per fragment */
     COMMIT_PROJECT,       /* drop columns (schema only) */
-    COMMIT_REWRITE        /* compaction: replace groups of fragments by new ones */
+    COMMIT_REWRITE,       /* compaction: replace groups of fragments by new ones */
+    COMMIT_CREATE_INDEX   /* add/replace index metadata entries (index_commit.c) */
 } commit_kind;
 
 /* Rows one commit deletes from one fragment. The rest is the cache of the deletion file
@@ -83,6 +84,11 @@ typedef struct commit_op {
     /* REWRITE */
     commit_group *groups;
     size_t n_groups;
+    /* CREATE_INDEX: entries to add, and entries (matched by uuid) to remove. */
+    Lance__Table__IndexMetadata **new_indices;
+    size_t n_new_indices;
+    Lance__Table__IndexMetadata **removed_indices;
+    size_t n_removed_indices;
 } commit_op;
 
 void commit_op_free(commit_op *op);
@@ -99,6 +105,16 @@ int commit_run(const char *root, const manifest_file *base, manifest_naming nami
  * messages. */
 int commit_compatible(const commit_op *op, const Lance__Table__Transaction *winner,
                       uint64_t winner_version);
+
+/* CreateIndex (index_commit.c): apply op to the index section *idx of the manifest being
+ * built (may create or empty it) and fill txn's operation. BSP_ECONFLICT when an index to
+ * remove is no longer there. */
+int commit_apply_create_index(Lance__Table__IndexSection **idx, Lance__Table__Transaction *txn,
+                              const commit_op *op);
+/* Compatibility of our CreateIndex with a winner (index_commit.c). */
+int commit_index_compatible(const commit_op *op, const Lance__Table__Transaction *winner,
+                            uint64_t winner_version);
+void commit_index_op_free(commit_op *op);
 
 /* Name of a transaction's operation ("Append", "Delete", … "Unknown"). */
 const char *commit_txn_op_name(const Lance__Table__Transaction *txn);
