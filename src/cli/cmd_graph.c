@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "bindspace/graph.h"
+#include "bindspace/lance.h"
 #include "cli/cli.h"
 
 static int usage(const char *cmd)
@@ -60,6 +61,38 @@ static int cmd_neighbors(int argc, char **argv)
     return 0;
 }
 
+/* "manifest: bitmap {..}; live {..}" — what the manifest says, for the interop matrix. */
+static void print_manifest_view(const char *db)
+{
+    char *path = bsp_graph_edges_path(db);
+    bsp_dataset *ds;
+    if (!path || bsp_dataset_open(path, 0, &ds) != 0) {
+        free(path);
+        return;
+    }
+    free(path);
+    printf("manifest: ");
+    int found = 0;
+    for (size_t i = 0; i < bsp_dataset_index_count(ds); i++) {
+        bsp_index_info ii;
+        if (bsp_dataset_index(ds, i, &ii) || strcmp(ii.name, BSP_GRAPH_INDEX_NAME) != 0) continue;
+        found = 1;
+        printf("entry %s (%s, dataset_version %" PRIu64 ") bitmap {", ii.uuid, ii.type_url,
+               ii.dataset_version);
+        for (size_t k = 0; k < ii.nfragments; k++)
+            printf("%s%" PRIu64, k ? "," : "", ii.fragments[k]);
+        printf("}");
+    }
+    if (!found) printf("no %s entry", BSP_GRAPH_INDEX_NAME);
+    printf("; live {");
+    for (size_t f = 0; f < bsp_dataset_fragment_count(ds); f++) {
+        bsp_fragment_info fi;
+        if (bsp_dataset_fragment(ds, f, &fi) == 0) printf("%s%" PRIu64, f ? "," : "", fi.id);
+    }
+    printf("}\n");
+    bsp_dataset_free(ds);
+}
+
 static int cmd_index(int argc, char **argv)
 {
     if (argc != 3) return usage(argv[0]);
@@ -85,6 +118,7 @@ static int cmd_index(int argc, char **argv)
         bsp_graph_index_info s;
         rc = bsp_graph_index_status(db, &s);
         if (rc) return cli_fail("index status", rc, "%s", db);
+        print_manifest_view(db);
         if (!s.present) {
             printf("no neighbour index (edges version %" PRIu64 ", %zu fragments)\n",
                    s.table_version, s.live_fragments);

@@ -473,7 +473,7 @@ static int reconcile_once(const char *db, bool build, const bsp_progress *progre
     m->index_details = &any;
     m->name = (char *)BSP_GRAPH_INDEX_NAME;
     m->fields = fields;
-    m->n_fields = 2;
+    m->n_fields = 1; /* [src]: Lance 10 refuses to compact a table with a multi-field index */
     m->has_dataset_version = 1;
     m->dataset_version = bsp_dataset_version(ds);
     m->has_index_version = 1;

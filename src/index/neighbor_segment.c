@@ -119,6 +119,51 @@ static int cmp_entry(const void *a, const void *b)
     return x->row < y->row ? -1 : x->row > y->row;
 }
 
+/* Key byte p of an entry, least significant first: nbr (8 bytes), type (4), node (8). */
+static inline unsigned key_byte(const nseg_entry *e, int p)
+{
+    if (p < 8) return (unsigned)(e->nbr >> (8 * p)) & 255u;
+    if (p < 12) return (e->type >> (8 * (p - 8))) & 255u;
+    return (unsigned)(e->node >> (8 * (p - 12))) & 255u;
+}
+
+/* Sort by (node, type, nbr), stable, so rows (built in ascending order) stay ascending among
+ * equal keys — the order cmp_entry defines. LSD radix sort that skips byte positions where
+ * every entry has the same byte (small ids need ~7 of the 20 passes). */
+static int sort_entries(nseg_entry *e, size_t n)
+{
+    if (n < 64) {
+        qsort(e, n, sizeof *e, cmp_entry);
+        return BSP_OK;
+    }
+    size_t(*cnt)[256] = calloc(20, sizeof *cnt);
+    nseg_entry *tmp = malloc(n * sizeof *tmp);
+    if (!cnt || !tmp) {
+        free(cnt);
+        free(tmp);
+        return oom();
+    }
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < 20; p++) cnt[p][key_byte(&e[i], p)]++;
+    nseg_entry *src = e, *dst = tmp;
+    for (int p = 0; p < 20; p++) {
+        if (cnt[p][key_byte(&src[0], p)] == n) continue; /* constant byte */
+        size_t pos[256], sum = 0;
+        for (int b = 0; b < 256; b++) {
+            pos[b] = sum;
+            sum += cnt[p][b];
+        }
+        for (size_t i = 0; i < n; i++) dst[pos[key_byte(&src[i], p)]++] = src[i];
+        nseg_entry *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != e) memcpy(e, src, n * sizeof *e);
+    free(tmp);
+    free(cnt);
+    return BSP_OK;
+}
+
 int graph_edge_cols(const bsp_dataset *ds, edge_cols *out)
 {
     const bsp_schema *s = &ds->schema;
@@ -192,9 +237,9 @@ int nseg_build(const bsp_dataset *ds, size_t fi, const edge_cols *ec, const roar
         nseg_free(out);
         return rc;
     }
-    qsort(out->e[0], out->n[0], sizeof(nseg_entry), cmp_entry);
-    qsort(out->e[1], out->n[1], sizeof(nseg_entry), cmp_entry);
-    return BSP_OK;
+    if ((rc = sort_entries(out->e[0], out->n[0])) || (rc = sort_entries(out->e[1], out->n[1])))
+        nseg_free(out);
+    return rc;
 }
 
 /* ---- the segment file ------------------------------------------------------------------- */
