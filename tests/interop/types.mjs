@@ -1,6 +1,7 @@
 // Interop (a): every column type and nulls written by `bindspace import` are read by LanceDB
 // 0.37.1 with equal values, and LanceDB's hamming vector search over our fsl_u8:2048 column
-// returns the same top-10 as a brute-force scan of `bindspace scan` output -- before and after
+// returns the same top-10 as a brute-force scan of `bindspace scan` output and as `bindspace
+// search` -- before and after
 // `bindspace delete` adds roaring .bin deletion files.
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -78,6 +79,10 @@ async function compareSearch(label) {
     queries.push(q);
   }
   queries.push(Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 97 + 13) & 255)));
+  // `bindspace search` (exact top-k; key = addr = 0x8000 | id for these ids) on the same queries
+  const qfile = path.join(dir, "queries.txt");
+  fs.writeFileSync(qfile, queries.map((q) => q.toString("hex")).join("\n") + "\n");
+  const searched = cli(["search", S, "--queries", qfile, "-k", "10"]).trim().split("\n").map((l) => JSON.parse(l));
   for (const [qi, q] of queries.entries()) {
     const qhex = q.toString("hex");
     const brute = ours.map((r) => ({ id: String(r.id), d: hammingHex(qhex, r.fingerprint), a: BigInt(r._rowaddr) }))
@@ -87,6 +92,9 @@ async function compareSearch(label) {
     const lance = res.map((r) => ({ id: String(r.id), d: Number(r._distance) }));
     const a = brute.map((x) => `${x.id}:${x.d}`).join(" "), b = lance.map((x) => `${x.id}:${x.d}`).join(" ");
     check(a === b, `${label} query ${qi}: brute force [${a}] vs LanceDB [${b}]`);
+    const mine = searched.filter((r) => r.query === qi).sort((x, y) => x.rank - y.rank)
+      .map((r) => `${r.key - 0x8000}:${r.distance}`).join(" ");
+    check(mine === b, `${label} query ${qi}: bindspace search [${mine}] vs LanceDB [${b}]`);
   }
 }
 await compareSearch("search");
