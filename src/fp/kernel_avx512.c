@@ -236,7 +236,8 @@ static void avx512_dist_batch(const uint64_t *const *qs, size_t nq, const uint64
  * The running total can only exceed t once 1024 · (blocks done) > t, so the first
  * floor(t / 1024) + 1 blocks are summed without any check (no horizontal reduction spent), and
  * after that the total is checked every second block. When an exit could save at most the last
- * two blocks, the scan is the plain blocked dist_many followed by a compare. */
+ * two blocks (for the bound, or for a random record), the scan is the plain blocked dist_many
+ * followed by a compare. */
 typedef struct within_plan { unsigned nb, first, off[16]; } within_plan;
 
 static inline void within_plan_init(within_plan *p, uint16_t mask, uint32_t t)
@@ -313,7 +314,11 @@ static size_t avx512_dist_many_within(const uint64_t *q, const uint64_t *recs, s
     size_t hits = 0;
     within_plan p;
     within_plan_init(&p, mask, t);
-    if (p.first + 2 >= p.nb) { /* nothing worth an early exit */
+    /* Nothing worth an early exit: either the bound cannot be passed before the last two blocks,
+     * or it lies above what a random pair (512 per block) reaches two blocks before the end, so
+     * typical records would only exit at the very end and the checks would cost more than they
+     * save. Only speed depends on this choice, never a result. */
+    if (p.first + 2 >= p.nb || t >= 512u * (p.nb - 2)) {
         avx512_dist_many(q, recs, n, stride, mask, out);
         for (size_t i = 0; i < n; i++) hits += out[i] <= t;
         return hits;
