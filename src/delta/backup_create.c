@@ -7,13 +7,18 @@
  * complete up to some version, and the next create continues from there. Versions in §13 are
  * consecutive, so a backup from v to w > v + 1 appends w − v records (not one combined record):
  * every version in between stays restorable. */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "delta/backup_internal.h"
 #include "io/io.h"
+#include "lance/dataset.h"
 #include "util/error.h"
 
 char *bsp_backup_default_chain(const char *table)
@@ -24,6 +29,32 @@ char *bsp_backup_default_chain(const char *table)
     char *p = malloc(base + 16);
     if (p) snprintf(p, base + 16, "%.*s.backup.lance", (int)base, table);
     return p;
+}
+
+/* One writer per chain: an exclusive flock on <chain>/_bindspace_lock for the whole create,
+ * so two flush hooks (or a hook and the CLI) never append the same record twice; the second
+ * waits, then continues from the end the first left. */
+static int lock_chain(const char *chain, int *fd)
+{
+    *fd = -1;
+    int rc = io_mkdir_p(chain);
+    if (rc) return rc;
+    char *p = io_path_join(chain, BK_LOCK_NAME);
+    if (!p) return bsp_err(BSP_ENOMEM, "backup: out of memory");
+    int f = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f < 0) rc = bsp_err(BSP_EIO, "open %s: %s", p, strerror(errno));
+    else {
+        while (flock(f, LOCK_EX) != 0) {
+            if (errno == EINTR) continue;
+            rc = bsp_err(BSP_EIO, "flock %s: %s", p, strerror(errno));
+            close(f);
+            f = -1;
+            break;
+        }
+    }
+    free(p);
+    *fd = f;
+    return rc;
 }
 
 static int snapshot_now(const char *table, const char *chain, uint64_t v, const bk_table_cols *c,
@@ -48,6 +79,7 @@ int bsp_backup_create(const char *table, uint64_t from, uint64_t to, const char 
     char *cpath = chain ? strdup(chain) : bsp_backup_default_chain(table);
     if (!cpath) return bsp_err(BSP_ENOMEM, "backup: out of memory");
     bk_chain ch = {0};
+    int lockfd = -1;
     bk_table_cols cols;
     bsp_dataset *ds = NULL;
     int rc = bsp_dataset_open(table, 0, &ds);
@@ -61,6 +93,7 @@ int bsp_backup_create(const char *table, uint64_t from, uint64_t to, const char 
                      to, latest);
         goto out;
     }
+    if ((rc = lock_chain(cpath, &lockfd))) goto out;
     if ((rc = bk_seal_update(cpath))) goto out; /* files of a crashed run */
     if ((rc = bk_chain_open(cpath, true, &ch))) goto out;
     size_t since = 0; /* records after the last snapshot */
@@ -87,7 +120,10 @@ int bsp_backup_create(const char *table, uint64_t from, uint64_t to, const char 
         if ((rc = snapshot_now(table, cpath, from, &cols, prog, &st))) goto out;
         since = 0;
     } else {
-        if (from == BSP_BACKUP_CHAIN_END) from = end;
+        if (from == BSP_BACKUP_CHAIN_END) {
+            from = end;
+            if (to < end) to = end; /* already there (a concurrent writer got further): nothing to do */
+        }
         if (from != end) {
             rc = bsp_err(BSP_EINVAL, "%s: the chain ends at version %" PRIu64 "; a backup must continue from"
                          " there, not from %" PRIu64, cpath, end, from);
@@ -121,6 +157,7 @@ int bsp_backup_create(const char *table, uint64_t from, uint64_t to, const char 
     }
 out:
     bk_chain_close(&ch);
+    if (lockfd >= 0) close(lockfd); /* releases the flock */
     if (!rc || stats) {
         bk_chain ch2;
         if (bk_chain_open(cpath, true, &ch2) == BSP_OK) {
@@ -166,17 +203,15 @@ int bsp_backup_list(const char *chain, bsp_backup_item **items, size_t *n)
             .entries = x->nentries, .modify = x->counts[BSP_BACKUP_MODIFY],
             .create = x->counts[BSP_BACKUP_CREATE], .del = x->counts[BSP_BACKUP_DELETE],
             .rows = x->rows_to, .bytes = x->bytes};
-        if (it[i].snapshot) {
+        if (it[i].snapshot && x->nentries) {
             /* the snapshot table's data files */
             char *sp = bk_snapshot_path(chain, x->to);
             bsp_dataset *ds;
-            if (sp && x->nentries && bsp_dataset_open(sp, 0, &ds) == BSP_OK) {
-                uint64_t b = 0;
-                for (size_t f = 0; f < bsp_dataset_fragment_count(ds); f++) {
-                    bsp_fragment_info fi;
-                    if (bsp_dataset_fragment(ds, f, &fi) == BSP_OK) b += fi.physical_rows * (BK_REC + 8);
-                }
-                it[i].bytes += b;
+            if (sp && bsp_dataset_open(sp, 0, &ds) == BSP_OK) {
+                const Lance__Table__Manifest *m = ds->mf.m;
+                for (size_t f = 0; f < m->n_fragments; f++)
+                    for (size_t k = 0; k < m->fragments[f]->n_files; k++)
+                        it[i].bytes += m->fragments[f]->files[k]->file_size_bytes;
                 bsp_dataset_free(ds);
             }
             bsp_errclear();

@@ -19,6 +19,7 @@
 #include "bindspace/lance.h"
 
 #define BK_REC BSP_BYTES  /* 2,048 */
+#define BK_LOCK_NAME "_bindspace_lock" /* writer lock file in the chain directory */
 #define BK_MAX_VERSION UINT32_MAX /* chain versions are u32 (backup_chain.c) */
 
 /* ---- a table state: sorted keys, each with a record slot ---------------------------------- */
@@ -166,5 +167,7 @@ int bk_seal_update(const char *chain);
 /* Check every sealed file and report unsealed ones; problem(ctx, relpath, what) per damage. */
 typedef void (*bk_seal_problem_fn)(void *ctx, const char *relpath, const char *what);
 int bk_seal_check(const char *chain, bk_seal_problem_fn problem, void *ctx, uint64_t *files);
+/* Parse seal-file text (for the fuzzer): counts of good and rejected lines. */
+int bk_seal_parse_count(const uint8_t *data, size_t len, size_t *good, size_t *bad);
 
 #endif

@@ -68,6 +68,53 @@ static const seal *set_find(const seal_set *ss, const char *rel)
     return NULL;
 }
 
+/* Parse seal text; lines that fail their CRC or do not parse are counted in bad_lines, a
+ * torn last line (no newline) is ignored. */
+static int parse_seals(const uint8_t *data, size_t len, seal_set *ss)
+{
+    int rc = BSP_OK;
+    size_t i = 0;
+    while (i < len && !rc) {
+        size_t j = i;
+        while (j < len && data[j] != '\n') j++;
+        if (j == len) break; /* torn tail */
+        char line[1200];
+        size_t l = j - i;
+        if (l < sizeof line && !memchr(data + i, 0, l)) {
+            memcpy(line, data + i, l);
+            line[l] = 0;
+            char *sp = strrchr(line, ' ');
+            unsigned crc, lcrc;
+            unsigned long long size;
+            int used = 0;
+            if (sp && sscanf(sp + 1, "%x", &lcrc) == 1 && crc32c(line, (size_t)(sp - line)) == lcrc) {
+                *sp = 0;
+                if (sscanf(line, "%x %llu %n", &crc, &size, &used) == 2 && used > 0 && line[used])
+                    rc = set_add(ss, line + used, size, crc);
+                else
+                    ss->bad_lines++;
+            } else {
+                ss->bad_lines++;
+            }
+        } else {
+            ss->bad_lines++;
+        }
+        i = j + 1;
+    }
+    return rc;
+}
+
+int bk_seal_parse_count(const uint8_t *data, size_t len, size_t *good, size_t *bad)
+{
+    seal_set ss;
+    memset(&ss, 0, sizeof ss);
+    int rc = parse_seals(data, len, &ss);
+    *good = ss.n;
+    *bad = ss.bad_lines;
+    set_free(&ss);
+    return rc;
+}
+
 static int read_seals(const char *chain, seal_set *ss)
 {
     memset(ss, 0, sizeof *ss);
@@ -82,34 +129,7 @@ static int read_seals(const char *chain, seal_set *ss)
         return BSP_OK;
     }
     if (rc) return rc;
-    size_t i = 0;
-    while (i < len && !rc) {
-        size_t j = i;
-        while (j < len && data[j] != '\n') j++;
-        if (j == len) break; /* torn tail */
-        char line[1200];
-        size_t l = j - i;
-        if (l < sizeof line) {
-            memcpy(line, data + i, l);
-            line[l] = 0;
-            char *sp = strrchr(line, ' ');
-            unsigned crc, lcrc;
-            unsigned long long size;
-            int used = 0;
-            if (sp && sscanf(sp + 1, "%x", &lcrc) == 1 && crc32c(line, (size_t)(sp - line)) == lcrc) {
-                *sp = 0;
-                if (sscanf(line, "%x %llu %n", &crc, &size, &used) == 2 && used > 0)
-                    rc = set_add(ss, line + used, size, crc);
-                else
-                    ss->bad_lines++;
-            } else {
-                ss->bad_lines++;
-            }
-        } else {
-            ss->bad_lines++;
-        }
-        i = j + 1;
-    }
+    rc = parse_seals(data, len, ss);
     free(data);
     if (rc) set_free(ss);
     return rc;
@@ -129,7 +149,7 @@ static bool sealable(const char *rel)
 {
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
-    if (strcmp(rel, SEAL_NAME) == 0) return false;
+    if (strcmp(rel, SEAL_NAME) == 0 || strcmp(rel, BK_LOCK_NAME) == 0) return false;
     if (strcmp(base, "latest_version_hint.json") == 0) return false;
     size_t n = strlen(base);
     if (n >= 4 && strcmp(base + n - 4, ".tmp") == 0) return false;
@@ -175,7 +195,7 @@ static int list_files(const char *chain, char ***rel, size_t *n)
         free(w.rel);
         return w.rc;
     }
-    qsort(w.rel, w.n, sizeof *w.rel, cmp_str);
+    if (w.n) qsort(w.rel, w.n, sizeof *w.rel, cmp_str);
     *rel = w.rel;
     *n = w.n;
     return BSP_OK;
@@ -278,7 +298,7 @@ int bk_seal_check(const char *chain, bk_seal_problem_fn problem, void *ctx, uint
     }
     /* Sealed files that disappeared. */
     for (size_t i = 0; i < ss.n && !rc; i++) {
-        bool found = bsearch(&ss.s[i].rel, rel, n, sizeof *rel, cmp_str) != NULL;
+        bool found = n && bsearch(&ss.s[i].rel, rel, n, sizeof *rel, cmp_str) != NULL;
         if (!found) problem(ctx, ss.s[i].rel, "sealed file is missing");
     }
     for (size_t i = 0; i < n; i++) free(rel[i]);
