@@ -744,12 +744,15 @@ static int publish(const char *root, manifest_naming naming, build *b)
     return rc;
 }
 
+/* Full-jitter exponential backoff: a uniform wait in [0.5, 2^attempt] ms, capped at 256 ms,
+ * so writers that keep colliding spread out instead of retrying in lockstep. */
 static void backoff(int attempt)
 {
     uint32_t r = 0;
     io_random_bytes(&r, sizeof r);
-    long ms = 1L << (attempt < 7 ? attempt : 7);
-    struct timespec ts = {0, (ms * 1000000L + (long)(r % 1000000u)) % 999999999L};
+    long cap_us = 1000L << (attempt < 8 ? attempt : 8);
+    long us = 500 + (long)(r % (uint32_t)cap_us);
+    struct timespec ts = {us / 1000000, (us % 1000000) * 1000};
     nanosleep(&ts, NULL);
 }
 

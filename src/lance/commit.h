@@ -96,7 +96,7 @@ void commit_op_free(commit_op *op);
 /* Commit op on top of base (the version the caller read; NULL to create a new table, then
  * naming picks the manifest scheme). Retries up to COMMIT_MAX_RETRIES times on lost races.
  * *new_version may be NULL. */
-#define COMMIT_MAX_RETRIES 20
+#define COMMIT_MAX_RETRIES 40
 int commit_run(const char *root, const manifest_file *base, manifest_naming naming,
                commit_op *op, uint64_t *new_version);
 

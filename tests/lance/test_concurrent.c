@@ -27,7 +27,11 @@ static int child(const char *path, int c)
         uint64_t first = 10000 + (uint64_t)c * 1000 + (uint64_t)r * 10;
         tg_batch(first, 10, &b);
         bsp_write_options o = {BSP_WRITE_APPEND, 0, false, NULL};
-        int rc = bsp_dataset_write(path, &s, &b, &o, NULL);
+        int rc, tries = 0;
+        /* A writer starved past the library's retry budget gets BSP_ECONFLICT and may simply
+         * try again (nothing was committed); anything else is a failure. */
+        while ((rc = bsp_dataset_write(path, &s, &b, &o, NULL)) == BSP_ECONFLICT && ++tries < 5)
+            fprintf(stderr, "writer %d append %d: %s (retrying)\n", c, r, bsp_errmsg());
         bsp_batch_free(&b);
         if (rc) {
             fprintf(stderr, "writer %d append %d: %s\n", c, r, bsp_errmsg());
@@ -36,7 +40,10 @@ static int child(const char *path, int c)
         /* Every writer deletes rows of the shared fragment 0: ids with id % WRITERS == c. */
         int64_t id = (int64_t)(r * WRITERS + c);
         uint64_t del = 0;
-        rc = bsp_dataset_delete_range(path, "id", id, id, &del, NULL);
+        tries = 0;
+        while ((rc = bsp_dataset_delete_range(path, "id", id, id, &del, NULL)) == BSP_ECONFLICT &&
+               ++tries < 5)
+            fprintf(stderr, "writer %d delete %d: %s (retrying)\n", c, r, bsp_errmsg());
         if (rc || del != 1) {
             fprintf(stderr, "writer %d delete %d: rc %d del %" PRIu64 ": %s\n", c, r, rc, del,
                     bsp_errmsg());
