@@ -9,26 +9,14 @@
 #include "bindspace/predicate.h"
 #include "bindspace/sidecar.h"
 #include "fp/predicate_impl.h"
+#include "spec_vectors.h"
 #include "test.h"
 
 #include <dirent.h>
 
 static uint64_t R182[BSP_WORDS], ZERO[BSP_WORDS];
 
-static void build_18_2(void)
-{
-    static const struct { int w; uint64_t v; } t[] = {
-        {208, 0x01f4000000000000ull}, {209, 0x00000000000000c8ull}, {210, 0x7fffe6659999ccccull},
-        {211, 0xabcd030105c8012aull}, {212, 0x000000000000b332ull}, {213, 0x000004d2002a0203ull},
-        {214, 0x0000000030d401f4ull}, {215, 0x8ac625bb85ed202bull}, {223, 0x0100000000000000ull},
-        {224, 0x000000005f000058ull}, {227, 0x3fff000000000000ull}, {229, 0x002a000000000000ull},
-        {230, 0x0000000000007fffull}, {240, 0x00000000002a0703ull}, {244, 0x0000000000000004ull},
-        {245, 0x0000400010000000ull}, {246, 0x0000000000200000ull}, {247, 0x0000080000000002ull},
-        {248, 0x020305002a0203e8ull}, {249, 0x00000000800c4207ull},
-    };
-    memset(R182, 0, sizeof R182);
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) R182[t[i].w] = t[i].v;
-}
+static void build_18_2(void) { spec_record_18_2(R182); }
 
 /* 1 pass, 0 fail, or the compile error code; on error the message must contain `key`. */
 static int run(const char *json, const uint64_t *r)

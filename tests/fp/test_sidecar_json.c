@@ -5,17 +5,9 @@
 
 #include "bindspace/error.h"
 #include "bindspace/sidecar.h"
+#include "spec_vectors.h"
 #include "test.h"
 
-static const struct { int w; uint64_t v; } table_182[] = {
-    {208, 0x01f4000000000000ull}, {209, 0x00000000000000c8ull}, {210, 0x7fffe6659999ccccull},
-    {211, 0xabcd030105c8012aull}, {212, 0x000000000000b332ull}, {213, 0x000004d2002a0203ull},
-    {214, 0x0000000030d401f4ull}, {215, 0x8ac625bb85ed202bull}, {223, 0x0100000000000000ull},
-    {224, 0x000000005f000058ull}, {227, 0x3fff000000000000ull}, {229, 0x002a000000000000ull},
-    {230, 0x0000000000007fffull}, {240, 0x00000000002a0703ull}, {244, 0x0000000000000004ull},
-    {245, 0x0000400010000000ull}, {246, 0x0000000000200000ull}, {247, 0x0000080000000002ull},
-    {248, 0x020305002a0203e8ull}, {249, 0x00000000800c4207ull},
-};
 
 static const char *want_182 =
     "{\"schema_version\":1,"
@@ -45,7 +37,7 @@ static void test_json_182(void)
     test_rng_seed(&g, 3);
     for (int w = 0; w < 208; w++) r[w] = test_rng_next(&g); /* content is not shown */
     memset(r + 208, 0, 48 * 8);
-    for (size_t i = 0; i < sizeof table_182 / sizeof table_182[0]; i++) r[table_182[i].w] = table_182[i].v;
+    for (size_t i = 0; i < SPEC_18_2_NWORDS; i++) r[spec_18_2_words[i].w] = spec_18_2_words[i].v;
     char *j = NULL;
     CHECK_OK(bsp_sidecar_to_json(r, &j));
     CHECK_STR(j, want_182);

@@ -7,6 +7,7 @@
 
 #include "bindspace/bindspace.h"
 #include "bindspace/sql.h"
+#include "spec_vectors.h"
 #include "test.h"
 
 static inline sqlite3 *sqltest_open(void)
@@ -20,20 +21,7 @@ static inline sqlite3 *sqltest_open(void)
 }
 
 /* The 18.2 record: words 0..207 zero, sidecar words from the spec's table. */
-static inline void sqltest_record_18_2(uint64_t r[BSP_WORDS])
-{
-    static const struct { int w; uint64_t v; } words[] = {
-        {208, 0x01f4000000000000ull}, {209, 0x00000000000000c8ull}, {210, 0x7fffe6659999ccccull},
-        {211, 0xabcd030105c8012aull}, {212, 0x000000000000b332ull}, {213, 0x000004d2002a0203ull},
-        {214, 0x0000000030d401f4ull}, {215, 0x8ac625bb85ed202bull}, {223, 0x0100000000000000ull},
-        {224, 0x000000005f000058ull}, {227, 0x3fff000000000000ull}, {229, 0x002a000000000000ull},
-        {230, 0x0000000000007fffull}, {240, 0x00000000002a0703ull}, {244, 0x0000000000000004ull},
-        {245, 0x0000400010000000ull}, {246, 0x0000000000200000ull}, {247, 0x0000080000000002ull},
-        {248, 0x020305002a0203e8ull}, {249, 0x00000000800c4207ull},
-    };
-    memset(r, 0, BSP_BYTES);
-    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) r[words[i].w] = words[i].v;
-}
+static inline void sqltest_record_18_2(uint64_t r[BSP_WORDS]) { spec_record_18_2(r); }
 
 /* Run sql with up to two blob parameters; return the first column of the first row as text
  * (malloc'd; "NULL" for NULL, "ERROR: msg" on error). */
