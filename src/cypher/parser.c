@@ -1,0 +1,1017 @@
+/* Recursive-descent Cypher parser: clauses (MATCH, OPTIONAL MATCH, WHERE, WITH, RETURN,
+ * ORDER BY, SKIP, LIMIT, UNWIND, CREATE, CALL ... YIELD, UNION) and expressions with
+ * openCypher precedence: OR < XOR < AND < NOT < comparison < string/list/null predicates
+ * < + - < * / % < ^ < unary minus < postfix (.key, [i], [a..b]) < atom.
+ * One token of lookahead plus a saved lexer state for the two places that need more
+ * (a parenthesised expression versus a pattern is never ambiguous here because patterns
+ * only appear after MATCH/CREATE). Errors name line:column, what was expected and the
+ * token found. Nesting depth is bounded so hostile input cannot exhaust the stack. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bindspace/cypher.h"
+#include "cypher/ast.h"
+#include "cypher/lexer.h"
+#include "util/error.h"
+
+#define MAX_DEPTH 200
+
+typedef struct {
+    cy_lexer lx;
+    cy_token tok;
+    bsp_cypher_ast *ast;
+    int depth;
+} parser;
+
+static int advance(parser *p)
+{
+    free(p->tok.text);
+    p->tok.text = NULL;
+    return cy_lex_next(&p->lx, &p->tok);
+}
+
+static void describe(const cy_token *t, char *buf, size_t n)
+{
+    if (t->kind == TK_EOF) snprintf(buf, n, "end of input");
+    else {
+        size_t len = t->len > 40 ? 40 : t->len;
+        snprintf(buf, n, "'%.*s'", (int)len, t->start);
+    }
+}
+
+static int expected(parser *p, const char *what)
+{
+    char got[64];
+    describe(&p->tok, got, sizeof got);
+    return bsp_err(BSP_EINVAL, "%d:%d: expected %s, got %s", p->tok.line, p->tok.col, what, got);
+}
+
+static int is_kw(const parser *p, const char *kw)
+{
+    return p->tok.kind == TK_IDENT && !p->tok.quoted && strcasecmp(p->tok.text, kw) == 0;
+}
+
+static int accept_kw(parser *p, const char *kw, int *rc)
+{
+    if (!is_kw(p, kw)) return 0;
+    *rc = advance(p);
+    return 1;
+}
+
+static int expect_kind(parser *p, cy_tok_kind k, const char *what)
+{
+    if (p->tok.kind != k) return expected(p, what);
+    return advance(p);
+}
+
+static int expect_kw(parser *p, const char *kw, const char *what)
+{
+    if (!is_kw(p, kw)) return expected(p, what);
+    return advance(p);
+}
+
+static cy_node *mk(parser *p, cy_kind k)
+{
+    cy_node *n = cy_new(p->ast, k, p->tok.line, p->tok.col);
+    if (!n) bsp_err(BSP_ENOMEM, "cypher: out of memory");
+    return n;
+}
+
+#define TRY(x)                    \
+    do {                          \
+        int rc_ = (x);            \
+        if (rc_) return rc_;      \
+    } while (0)
+#define NEW(var, k)                                     \
+    cy_node *var = mk(p, k);                            \
+    if (!var) return BSP_ENOMEM
+
+/* Words that start a clause or otherwise cannot be a variable. */
+static const char *const reserved[] = {
+    "MATCH", "OPTIONAL", "WHERE", "RETURN", "WITH", "ORDER", "BY", "SKIP", "LIMIT", "UNWIND",
+    "CREATE", "CALL", "YIELD", "UNION", "AS", "AND", "OR", "XOR", "NOT", "IN", "IS", "NULL",
+    "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "DISTINCT", "ASC", "DESC",
+    "ASCENDING", "DESCENDING", "STARTS", "ENDS", "CONTAINS", "MERGE", "DELETE", "DETACH",
+    "SET", "REMOVE", NULL};
+
+static int is_reserved(const parser *p)
+{
+    if (p->tok.kind != TK_IDENT || p->tok.quoted) return 0;
+    for (int i = 0; reserved[i]; i++)
+        if (strcasecmp(p->tok.text, reserved[i]) == 0) return 1;
+    return 0;
+}
+
+/* A name (variable, alias, label, key): any identifier when any_word, else non-reserved. */
+static int name(parser *p, cy_node *n, int any_word, const char *what)
+{
+    if (p->tok.kind != TK_IDENT || (!any_word && is_reserved(p))) return expected(p, what);
+    TRY(cy_set_s(n, p->tok.text, p->tok.text_len));
+    return advance(p);
+}
+
+static int expr(parser *p, cy_node **out);
+
+static int enter(parser *p)
+{
+    if (++p->depth > MAX_DEPTH)
+        return bsp_err(BSP_EINVAL, "%d:%d: nesting deeper than %d levels", p->tok.line, p->tok.col,
+                       MAX_DEPTH);
+    return BSP_OK;
+}
+
+/* { key: expr, ... } */
+static int map_literal(parser *p, cy_node **out)
+{
+    NEW(m, CY_MAP);
+    TRY(expect_kind(p, TK_LBRACE, "'{'"));
+    if (p->tok.kind != TK_RBRACE) {
+        for (;;) {
+            NEW(e, CY_ENTRY);
+            TRY(name(p, e, 1, "a map key"));
+            TRY(expect_kind(p, TK_COLON, "':' after map key"));
+            cy_node *v;
+            TRY(expr(p, &v));
+            TRY(cy_add(e, v));
+            TRY(cy_add(m, e));
+            if (p->tok.kind != TK_COMMA) break;
+            TRY(advance(p));
+        }
+    }
+    TRY(expect_kind(p, TK_RBRACE, "',' or '}' in map literal"));
+    *out = m;
+    return BSP_OK;
+}
+
+static int case_expr(parser *p, cy_node **out)
+{
+    NEW(c, CY_CASE);
+    TRY(advance(p)); /* CASE */
+    if (is_kw(p, "END") || is_kw(p, "ELSE")) return expected(p, "WHEN in CASE");
+    if (!is_kw(p, "WHEN")) {
+        cy_node *subj;
+        TRY(expr(p, &subj));
+        TRY(cy_add(c, subj));
+    } else {
+        NEW(a, CY_ABSENT);
+        TRY(cy_add(c, a));
+    }
+    int nwhen = 0, rc = 0;
+    while (accept_kw(p, "WHEN", &rc)) {
+        TRY(rc);
+        NEW(w, CY_WHEN);
+        cy_node *cond, *res;
+        TRY(expr(p, &cond));
+        TRY(expect_kw(p, "THEN", "THEN after WHEN condition"));
+        TRY(expr(p, &res));
+        TRY(cy_add(w, cond));
+        TRY(cy_add(w, res));
+        TRY(cy_add(c, w));
+        nwhen++;
+    }
+    TRY(rc);
+    if (!nwhen) return expected(p, "WHEN in CASE");
+    if (accept_kw(p, "ELSE", &rc)) {
+        TRY(rc);
+        NEW(e, CY_ELSE);
+        cy_node *v;
+        TRY(expr(p, &v));
+        TRY(cy_add(e, v));
+        TRY(cy_add(c, e));
+    }
+    TRY(rc);
+    TRY(expect_kw(p, "END", "WHEN, ELSE or END in CASE"));
+    *out = c;
+    return BSP_OK;
+}
+
+static int atom(parser *p, cy_node **out)
+{
+    cy_token *t = &p->tok;
+    switch (t->kind) {
+    case TK_INT: {
+        if (t->u > (uint64_t)INT64_MAX)
+            return bsp_err(BSP_EINVAL, "%d:%d: integer literal too large", t->line, t->col);
+        NEW(n, CY_INT);
+        n->i = (int64_t)t->u;
+        *out = n;
+        return advance(p);
+    }
+    case TK_FLOAT: {
+        NEW(n, CY_FLOAT);
+        n->f = t->f;
+        *out = n;
+        return advance(p);
+    }
+    case TK_STRING: {
+        NEW(n, CY_STRING);
+        TRY(cy_set_s(n, t->text, t->text_len));
+        *out = n;
+        return advance(p);
+    }
+    case TK_PARAM: {
+        NEW(n, CY_PARAM);
+        TRY(cy_set_s(n, t->text, t->text_len));
+        *out = n;
+        return advance(p);
+    }
+    case TK_LPAREN: {
+        TRY(advance(p));
+        TRY(expr(p, out));
+        return expect_kind(p, TK_RPAREN, "')' after expression");
+    }
+    case TK_LBRACK: {
+        NEW(l, CY_LIST);
+        TRY(advance(p));
+        if (p->tok.kind != TK_RBRACK) {
+            for (;;) {
+                cy_node *e;
+                TRY(expr(p, &e));
+                TRY(cy_add(l, e));
+                if (p->tok.kind != TK_COMMA) break;
+                TRY(advance(p));
+            }
+        }
+        TRY(expect_kind(p, TK_RBRACK, "',' or ']' in list literal"));
+        *out = l;
+        return BSP_OK;
+    }
+    case TK_LBRACE: return map_literal(p, out);
+    case TK_IDENT: break;
+    default: return expected(p, "an expression");
+    }
+    if (!t->quoted) {
+        cy_kind lit = is_kw(p, "TRUE") ? CY_TRUE : is_kw(p, "FALSE") ? CY_FALSE
+                                                  : is_kw(p, "NULL")  ? CY_NULL
+                                                                      : CY_ABSENT;
+        if (lit != CY_ABSENT) {
+            NEW(n, lit);
+            *out = n;
+            return advance(p);
+        }
+        if (is_kw(p, "CASE")) return case_expr(p, out);
+    }
+    if (is_reserved(p)) return expected(p, "an expression");
+    /* variable or function call name.sub(...) */
+    NEW(v, CY_VAR);
+    TRY(cy_set_s(v, t->text, t->text_len));
+    TRY(advance(p));
+    if (p->tok.kind != TK_LPAREN && p->tok.kind != TK_DOT) {
+        *out = v;
+        return BSP_OK;
+    }
+    if (p->tok.kind == TK_DOT) {
+        /* a dotted name is a function only if '(' follows the whole name */
+        cy_lexer save = p->lx;
+        cy_token savet = p->tok;
+        savet.text = NULL;
+        char buf[512];
+        size_t n = 0;
+        if (v->slen < sizeof buf) {
+            memcpy(buf, v->s, v->slen);
+            n = v->slen;
+        }
+        cy_lexer lx = p->lx;
+        cy_token tk;
+        int is_fn = 0;
+        for (;;) {
+            if (cy_lex_next(&lx, &tk)) break; /* error: not a function; reparse normally */
+            if (tk.kind != TK_IDENT) {
+                free(tk.text);
+                break;
+            }
+            if (n + 1 + tk.text_len < sizeof buf) {
+                buf[n++] = '.';
+                memcpy(buf + n, tk.text, tk.text_len);
+                n += tk.text_len;
+            } else n = sizeof buf; /* too long: mark */
+            free(tk.text);
+            cy_token nx;
+            if (cy_lex_next(&lx, &nx)) break;
+            free(nx.text);
+            if (nx.kind == TK_LPAREN) {
+                is_fn = 1;
+                break;
+            }
+            if (nx.kind != TK_DOT) break;
+        }
+        (void)save;
+        (void)savet;
+        if (!is_fn) {
+            *out = v;
+            return BSP_OK;
+        }
+        if (n >= sizeof buf) return bsp_err(BSP_EINVAL, "%d:%d: function name too long", v->line, v->col);
+        /* consume the name tokens up to '(' */
+        while (p->tok.kind != TK_LPAREN) TRY(advance(p));
+        TRY(cy_set_s(v, buf, n));
+    }
+    /* function call */
+    TRY(advance(p)); /* '(' */
+    if (strcasecmp(v->s, "count") == 0 && p->tok.kind == TK_STAR) {
+        TRY(advance(p));
+        NEW(c, CY_COUNT_STAR);
+        TRY(expect_kind(p, TK_RPAREN, "')' after count(*"));
+        *out = c;
+        return BSP_OK;
+    }
+    v->kind = CY_FUNC;
+    int rc = 0;
+    if (accept_kw(p, "DISTINCT", &rc)) v->op = "distinct";
+    TRY(rc);
+    if (p->tok.kind != TK_RPAREN) {
+        for (;;) {
+            cy_node *a;
+            TRY(expr(p, &a));
+            TRY(cy_add(v, a));
+            if (p->tok.kind != TK_COMMA) break;
+            TRY(advance(p));
+        }
+    }
+    TRY(expect_kind(p, TK_RPAREN, "',' or ')' in function call"));
+    *out = v;
+    return BSP_OK;
+}
+
+static int postfix(parser *p, cy_node **out)
+{
+    cy_node *e;
+    TRY(atom(p, &e));
+    for (;;) {
+        if (p->tok.kind == TK_DOT) {
+            TRY(advance(p));
+            NEW(pr, CY_PROP);
+            TRY(name(p, pr, 1, "a property key after '.'"));
+            TRY(cy_add(pr, e));
+            e = pr;
+        } else if (p->tok.kind == TK_LBRACK) {
+            TRY(advance(p));
+            cy_node *a = NULL, *b = NULL;
+            if (p->tok.kind != TK_DOTDOT) TRY(expr(p, &a));
+            if (p->tok.kind == TK_DOTDOT) {
+                TRY(advance(p));
+                if (p->tok.kind != TK_RBRACK) TRY(expr(p, &b));
+                NEW(sl, CY_SLICE);
+                if (!a) {
+                    a = mk(p, CY_ABSENT);
+                    if (!a) return BSP_ENOMEM;
+                }
+                if (!b) {
+                    b = mk(p, CY_ABSENT);
+                    if (!b) return BSP_ENOMEM;
+                }
+                TRY(cy_add(sl, e));
+                TRY(cy_add(sl, a));
+                TRY(cy_add(sl, b));
+                e = sl;
+            } else {
+                NEW(ix, CY_INDEX);
+                TRY(cy_add(ix, e));
+                TRY(cy_add(ix, a));
+                e = ix;
+            }
+            TRY(expect_kind(p, TK_RBRACK, "']' after index"));
+        } else break;
+    }
+    *out = e;
+    return BSP_OK;
+}
+
+static int binop(parser *p, const char *op, cy_node *a, cy_node *b, cy_node **out)
+{
+    NEW(n, CY_BINOP);
+    n->op = op;
+    TRY(cy_add(n, a));
+    TRY(cy_add(n, b));
+    *out = n;
+    return BSP_OK;
+}
+
+static int unop(parser *p, const char *op, cy_node *a, cy_node **out)
+{
+    NEW(n, CY_UNOP);
+    n->op = op;
+    TRY(cy_add(n, a));
+    *out = n;
+    return BSP_OK;
+}
+
+static int unary(parser *p, cy_node **out)
+{
+    if (p->tok.kind == TK_MINUS || p->tok.kind == TK_PLUS) {
+        int neg = p->tok.kind == TK_MINUS;
+        TRY(enter(p));
+        TRY(advance(p));
+        if (neg && p->tok.kind == TK_INT && p->tok.u == (UINT64_C(1) << 63)) {
+            NEW(n, CY_INT);
+            n->i = INT64_MIN;
+            TRY(advance(p));
+            /* postfix on a literal is pointless but legal: keep it simple, none */
+            *out = n;
+            p->depth--;
+            return BSP_OK;
+        }
+        cy_node *a;
+        TRY(unary(p, &a));
+        p->depth--;
+        if (!neg) {
+            *out = a;
+            return BSP_OK;
+        }
+        return unop(p, "neg", a, out);
+    }
+    return postfix(p, out);
+}
+
+static int power(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(unary(p, &a));
+    while (p->tok.kind == TK_CARET) {
+        TRY(advance(p));
+        cy_node *b;
+        TRY(unary(p, &b));
+        TRY(binop(p, "^", a, b, &a));
+    }
+    *out = a;
+    return BSP_OK;
+}
+
+static int mult(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(power(p, &a));
+    for (;;) {
+        const char *op = p->tok.kind == TK_STAR ? "*" : p->tok.kind == TK_SLASH ? "/"
+                                                     : p->tok.kind == TK_PERCENT ? "%"
+                                                                                 : NULL;
+        if (!op) break;
+        TRY(advance(p));
+        cy_node *b;
+        TRY(power(p, &b));
+        TRY(binop(p, op, a, b, &a));
+    }
+    *out = a;
+    return BSP_OK;
+}
+
+static int additive(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(mult(p, &a));
+    for (;;) {
+        const char *op = p->tok.kind == TK_PLUS ? "+" : p->tok.kind == TK_MINUS ? "-" : NULL;
+        if (!op) break;
+        TRY(advance(p));
+        cy_node *b;
+        TRY(mult(p, &b));
+        TRY(binop(p, op, a, b, &a));
+    }
+    *out = a;
+    return BSP_OK;
+}
+
+/* STARTS WITH, ENDS WITH, CONTAINS, IN, IS [NOT] NULL */
+static int predicate(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(additive(p, &a));
+    for (;;) {
+        const char *op = NULL;
+        int rc = 0;
+        if (is_kw(p, "STARTS")) {
+            TRY(advance(p));
+            TRY(expect_kw(p, "WITH", "WITH after STARTS"));
+            op = "starts-with";
+        } else if (is_kw(p, "ENDS")) {
+            TRY(advance(p));
+            TRY(expect_kw(p, "WITH", "WITH after ENDS"));
+            op = "ends-with";
+        } else if (accept_kw(p, "CONTAINS", &rc)) {
+            op = "contains";
+        } else if (accept_kw(p, "IN", &rc)) {
+            op = "in";
+        } else if (accept_kw(p, "IS", &rc)) {
+            TRY(rc);
+            int neg = 0;
+            if (accept_kw(p, "NOT", &rc)) neg = 1;
+            TRY(rc);
+            TRY(expect_kw(p, "NULL", neg ? "NULL after IS NOT" : "NULL or NOT after IS"));
+            TRY(unop(p, neg ? "is-not-null" : "is-null", a, &a));
+            continue;
+        } else break;
+        TRY(rc);
+        cy_node *b;
+        TRY(additive(p, &b));
+        TRY(binop(p, op, a, b, &a));
+    }
+    *out = a;
+    return BSP_OK;
+}
+
+static int comparison(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(predicate(p, &a));
+    for (;;) {
+        const char *op = NULL;
+        switch (p->tok.kind) {
+        case TK_EQ: op = "="; break;
+        case TK_NE: op = "<>"; break;
+        case TK_LT: op = "<"; break;
+        case TK_GT: op = ">"; break;
+        case TK_LE: op = "<="; break;
+        case TK_GE: op = ">="; break;
+        default: break;
+        }
+        if (!op) break;
+        TRY(advance(p));
+        cy_node *b;
+        TRY(predicate(p, &b));
+        TRY(binop(p, op, a, b, &a));
+    }
+    *out = a;
+    return BSP_OK;
+}
+
+static int not_expr(parser *p, cy_node **out)
+{
+    if (is_kw(p, "NOT")) {
+        TRY(enter(p));
+        TRY(advance(p));
+        cy_node *a;
+        TRY(not_expr(p, &a));
+        p->depth--;
+        return unop(p, "not", a, out);
+    }
+    return comparison(p, out);
+}
+
+static int and_expr(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(not_expr(p, &a));
+    int rc = 0;
+    while (accept_kw(p, "AND", &rc)) {
+        TRY(rc);
+        cy_node *b;
+        TRY(not_expr(p, &b));
+        TRY(binop(p, "and", a, b, &a));
+    }
+    TRY(rc);
+    *out = a;
+    return BSP_OK;
+}
+
+static int xor_expr(parser *p, cy_node **out)
+{
+    cy_node *a;
+    TRY(and_expr(p, &a));
+    int rc = 0;
+    while (accept_kw(p, "XOR", &rc)) {
+        TRY(rc);
+        cy_node *b;
+        TRY(and_expr(p, &b));
+        TRY(binop(p, "xor", a, b, &a));
+    }
+    TRY(rc);
+    *out = a;
+    return BSP_OK;
+}
+
+static int expr(parser *p, cy_node **out)
+{
+    TRY(enter(p));
+    cy_node *a;
+    TRY(xor_expr(p, &a));
+    int rc = 0;
+    while (accept_kw(p, "OR", &rc)) {
+        TRY(rc);
+        cy_node *b;
+        TRY(xor_expr(p, &b));
+        TRY(binop(p, "or", a, b, &a));
+    }
+    TRY(rc);
+    p->depth--;
+    *out = a;
+    return BSP_OK;
+}
+
+/* ---- patterns ---- */
+
+static int label_list(parser *p, cy_node *owner, cy_kind k, const char *sep_what)
+{
+    NEW(l, k);
+    (void)sep_what;
+    while (p->tok.kind == TK_COLON) {
+        TRY(advance(p));
+        NEW(nm, CY_VAR);
+        TRY(name(p, nm, 1, "a label name after ':'"));
+        TRY(cy_add(l, nm));
+    }
+    return cy_add(owner, l);
+}
+
+static int node_pattern(parser *p, cy_node **out)
+{
+    NEW(n, CY_NODE);
+    TRY(expect_kind(p, TK_LPAREN, "'(' to start a node pattern"));
+    if (p->tok.kind == TK_IDENT && !is_reserved(p)) TRY(name(p, n, 0, "a variable"));
+    if (p->tok.kind == TK_COLON) TRY(label_list(p, n, CY_LABELS, NULL));
+    if (p->tok.kind == TK_LBRACE) {
+        cy_node *m;
+        TRY(map_literal(p, &m));
+        TRY(cy_add(n, m));
+    } else if (p->tok.kind == TK_PARAM) {
+        cy_node *m;
+        TRY(atom(p, &m));
+        TRY(cy_add(n, m));
+    }
+    TRY(expect_kind(p, TK_RPAREN, "')' after node pattern"));
+    *out = n;
+    return BSP_OK;
+}
+
+static int range_bound(parser *p, cy_node **out)
+{
+    if (p->tok.kind == TK_INT) {
+        if (p->tok.u > (uint64_t)INT64_MAX)
+            return bsp_err(BSP_EINVAL, "%d:%d: integer literal too large", p->tok.line, p->tok.col);
+        NEW(n, CY_INT);
+        n->i = (int64_t)p->tok.u;
+        *out = n;
+        return advance(p);
+    }
+    NEW(n, CY_ABSENT);
+    *out = n;
+    return BSP_OK;
+}
+
+/* -[r:T1|T2 *a..b {k: v}]->  after the leading '<'? '-' */
+static int rel_pattern(parser *p, int left, cy_node **out)
+{
+    NEW(r, CY_REL);
+    TRY(expect_kind(p, TK_MINUS, "'-' in relationship pattern"));
+    if (p->tok.kind == TK_LBRACK) {
+        TRY(advance(p));
+        if (p->tok.kind == TK_IDENT && !is_reserved(p)) TRY(name(p, r, 0, "a variable"));
+        if (p->tok.kind == TK_COLON) {
+            NEW(ty, CY_TYPES);
+            TRY(advance(p));
+            for (;;) {
+                NEW(nm, CY_VAR);
+                TRY(name(p, nm, 1, "a relationship type"));
+                TRY(cy_add(ty, nm));
+                if (p->tok.kind != TK_PIPE) break;
+                TRY(advance(p));
+                if (p->tok.kind == TK_COLON) TRY(advance(p)); /* :A|:B */
+            }
+            TRY(cy_add(r, ty));
+        }
+        if (p->tok.kind == TK_STAR) {
+            NEW(rg, CY_RANGE);
+            TRY(advance(p));
+            cy_node *lo, *hi;
+            TRY(range_bound(p, &lo));
+            if (p->tok.kind == TK_DOTDOT) {
+                TRY(advance(p));
+                TRY(range_bound(p, &hi));
+            } else if (lo->kind == CY_INT) {
+                hi = mk(p, CY_INT);
+                if (!hi) return BSP_ENOMEM;
+                hi->i = lo->i;
+            } else {
+                hi = mk(p, CY_ABSENT);
+                if (!hi) return BSP_ENOMEM;
+            }
+            TRY(cy_add(rg, lo));
+            TRY(cy_add(rg, hi));
+            TRY(cy_add(r, rg));
+        }
+        if (p->tok.kind == TK_LBRACE) {
+            cy_node *m;
+            TRY(map_literal(p, &m));
+            TRY(cy_add(r, m));
+        } else if (p->tok.kind == TK_PARAM) {
+            cy_node *m;
+            TRY(atom(p, &m));
+            TRY(cy_add(r, m));
+        }
+        TRY(expect_kind(p, TK_RBRACK, "']' after relationship pattern"));
+    }
+    TRY(expect_kind(p, TK_MINUS, "'-' after relationship pattern"));
+    int right = 0;
+    if (p->tok.kind == TK_GT) {
+        right = 1;
+        TRY(advance(p));
+    }
+    if (left && right)
+        return bsp_err(BSP_EINVAL, "%d:%d: relationship pattern cannot point both ways", r->line, r->col);
+    r->op = left ? "<-" : right ? "->" : "--";
+    *out = r;
+    return BSP_OK;
+}
+
+static int path_pattern(parser *p, cy_node **out)
+{
+    NEW(path, CY_PATH);
+    if (p->tok.kind == TK_IDENT && !is_reserved(p)) {
+        TRY(name(p, path, 0, "a path variable"));
+        TRY(expect_kind(p, TK_EQ, "'=' after path variable"));
+    }
+    cy_node *n;
+    TRY(node_pattern(p, &n));
+    TRY(cy_add(path, n));
+    for (;;) {
+        int left = 0;
+        if (p->tok.kind == TK_LT) {
+            left = 1;
+            TRY(advance(p));
+        } else if (p->tok.kind != TK_MINUS) break;
+        cy_node *r = NULL;
+        TRY(rel_pattern(p, left, &r));
+        TRY(cy_add(path, r));
+        TRY(node_pattern(p, &n));
+        TRY(cy_add(path, n));
+    }
+    *out = path;
+    return BSP_OK;
+}
+
+static int pattern(parser *p, cy_node **out)
+{
+    NEW(pt, CY_PATTERN);
+    for (;;) {
+        cy_node *path;
+        TRY(path_pattern(p, &path));
+        TRY(cy_add(pt, path));
+        if (p->tok.kind != TK_COMMA) break;
+        TRY(advance(p));
+    }
+    *out = pt;
+    return BSP_OK;
+}
+
+/* ---- clauses ---- */
+
+static int where_opt(parser *p, cy_node *owner)
+{
+    int rc = 0;
+    if (!accept_kw(p, "WHERE", &rc)) return BSP_OK;
+    TRY(rc);
+    NEW(w, CY_WHERE);
+    cy_node *e;
+    TRY(expr(p, &e));
+    TRY(cy_add(w, e));
+    return cy_add(owner, w);
+}
+
+static int match_clause(parser *p, int optional, cy_node **out)
+{
+    NEW(m, optional ? CY_OPTIONAL_MATCH : CY_MATCH);
+    if (optional) {
+        TRY(advance(p));
+        TRY(expect_kw(p, "MATCH", "MATCH after OPTIONAL"));
+    } else TRY(advance(p));
+    cy_node *pt;
+    TRY(pattern(p, &pt));
+    TRY(cy_add(m, pt));
+    TRY(where_opt(p, m));
+    *out = m;
+    return BSP_OK;
+}
+
+/* RETURN / WITH body: [DISTINCT] (* | items) [ORDER BY] [SKIP] [LIMIT] */
+static int projection(parser *p, cy_kind k, cy_node **out)
+{
+    NEW(r, k);
+    TRY(advance(p));
+    int rc = 0;
+    if (accept_kw(p, "DISTINCT", &rc)) r->op = "distinct";
+    TRY(rc);
+    int any = 0;
+    if (p->tok.kind == TK_STAR) {
+        NEW(s, CY_STAR);
+        TRY(advance(p));
+        TRY(cy_add(r, s));
+        any = 1;
+        if (p->tok.kind == TK_COMMA) TRY(advance(p));
+        else goto tail;
+    }
+    for (;;) {
+        NEW(it, CY_ITEM);
+        cy_node *e;
+        if (p->tok.kind == TK_EOF || (is_reserved(p) && !is_kw(p, "NOT") && !is_kw(p, "NULL") &&
+                                      !is_kw(p, "TRUE") && !is_kw(p, "FALSE") && !is_kw(p, "CASE")))
+            return expected(p, any ? "an expression after ','" : "an expression or '*'");
+        TRY(expr(p, &e));
+        TRY(cy_add(it, e));
+        if (accept_kw(p, "AS", &rc)) {
+            TRY(rc);
+            TRY(name(p, it, 1, "an alias after AS"));
+        }
+        TRY(rc);
+        TRY(cy_add(r, it));
+        any = 1;
+        if (p->tok.kind != TK_COMMA) break;
+        TRY(advance(p));
+    }
+tail:
+    if (is_kw(p, "ORDER")) {
+        TRY(advance(p));
+        TRY(expect_kw(p, "BY", "BY after ORDER"));
+        NEW(o, CY_ORDER);
+        for (;;) {
+            NEW(s, CY_SORT);
+            s->op = "asc";
+            cy_node *e;
+            TRY(expr(p, &e));
+            TRY(cy_add(s, e));
+            if (accept_kw(p, "DESC", &rc) || accept_kw(p, "DESCENDING", &rc)) s->op = "desc";
+            else if (!rc && (accept_kw(p, "ASC", &rc) || accept_kw(p, "ASCENDING", &rc))) s->op = "asc";
+            TRY(rc);
+            TRY(cy_add(o, s));
+            if (p->tok.kind != TK_COMMA) break;
+            TRY(advance(p));
+        }
+        TRY(cy_add(r, o));
+    }
+    if (accept_kw(p, "SKIP", &rc)) {
+        TRY(rc);
+        NEW(s, CY_SKIP);
+        cy_node *e;
+        TRY(expr(p, &e));
+        TRY(cy_add(s, e));
+        TRY(cy_add(r, s));
+    }
+    TRY(rc);
+    if (accept_kw(p, "LIMIT", &rc)) {
+        TRY(rc);
+        NEW(s, CY_LIMIT);
+        cy_node *e;
+        TRY(expr(p, &e));
+        TRY(cy_add(s, e));
+        TRY(cy_add(r, s));
+    }
+    TRY(rc);
+    if (k == CY_WITH) TRY(where_opt(p, r));
+    *out = r;
+    return BSP_OK;
+}
+
+static int call_clause(parser *p, cy_node **out)
+{
+    NEW(c, CY_CALL);
+    TRY(advance(p));
+    char buf[512];
+    size_t n = 0;
+    for (;;) {
+        if (p->tok.kind != TK_IDENT) return expected(p, "a procedure name");
+        if (n + p->tok.text_len + 2 > sizeof buf)
+            return bsp_err(BSP_EINVAL, "%d:%d: procedure name too long", p->tok.line, p->tok.col);
+        memcpy(buf + n, p->tok.text, p->tok.text_len);
+        n += p->tok.text_len;
+        TRY(advance(p));
+        if (p->tok.kind != TK_DOT) break;
+        buf[n++] = '.';
+        TRY(advance(p));
+    }
+    TRY(cy_set_s(c, buf, n));
+    if (p->tok.kind == TK_LPAREN) {
+        TRY(advance(p));
+        if (p->tok.kind != TK_RPAREN) {
+            for (;;) {
+                cy_node *a;
+                TRY(expr(p, &a));
+                TRY(cy_add(c, a));
+                if (p->tok.kind != TK_COMMA) break;
+                TRY(advance(p));
+            }
+        }
+        TRY(expect_kind(p, TK_RPAREN, "',' or ')' after procedure arguments"));
+    }
+    int rc = 0;
+    if (accept_kw(p, "YIELD", &rc)) {
+        TRY(rc);
+        NEW(y, CY_YIELD);
+        if (p->tok.kind == TK_STAR) {
+            NEW(s, CY_STAR);
+            TRY(advance(p));
+            TRY(cy_add(y, s));
+        } else {
+            for (;;) {
+                NEW(f, CY_VAR);
+                TRY(name(p, f, 1, "a field name after YIELD"));
+                if (accept_kw(p, "AS", &rc)) {
+                    TRY(rc);
+                    NEW(as, CY_ITEM);
+                    TRY(name(p, as, 1, "an alias after AS"));
+                    TRY(cy_add(as, f));
+                    f = as;
+                }
+                TRY(rc);
+                TRY(cy_add(y, f));
+                if (p->tok.kind != TK_COMMA) break;
+                TRY(advance(p));
+            }
+        }
+        TRY(cy_add(c, y));
+        TRY(where_opt(p, c));
+    }
+    TRY(rc);
+    *out = c;
+    return BSP_OK;
+}
+
+static int single_query(parser *p, cy_node **out)
+{
+    NEW(q, CY_QUERY);
+    int ended = 0;
+    for (;;) {
+        cy_node *c = NULL;
+        if (p->tok.kind == TK_EOF || p->tok.kind == TK_SEMI || is_kw(p, "UNION")) break;
+        if (ended) return expected(p, "end of query after RETURN");
+        if (is_kw(p, "MATCH")) TRY(match_clause(p, 0, &c));
+        else if (is_kw(p, "OPTIONAL")) TRY(match_clause(p, 1, &c));
+        else if (is_kw(p, "RETURN")) {
+            TRY(projection(p, CY_RETURN, &c));
+            ended = 1;
+        } else if (is_kw(p, "WITH")) TRY(projection(p, CY_WITH, &c));
+        else if (is_kw(p, "UNWIND")) {
+            NEW(u, CY_UNWIND);
+            TRY(advance(p));
+            cy_node *e;
+            TRY(expr(p, &e));
+            TRY(expect_kw(p, "AS", "AS after UNWIND expression"));
+            TRY(name(p, u, 0, "a variable after AS"));
+            TRY(cy_add(u, e));
+            c = u;
+        } else if (is_kw(p, "CREATE")) {
+            NEW(cr, CY_CREATE);
+            TRY(advance(p));
+            cy_node *pt;
+            TRY(pattern(p, &pt));
+            TRY(cy_add(cr, pt));
+            c = cr;
+        } else if (is_kw(p, "CALL")) TRY(call_clause(p, &c));
+        else
+            return expected(p, q->nkids ? "a clause (MATCH, WITH, RETURN, UNWIND, CREATE, CALL)"
+                                        : "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, CALL)");
+        TRY(cy_add(q, c));
+    }
+    if (!q->nkids) return expected(p, "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, CALL)");
+    *out = q;
+    return BSP_OK;
+}
+
+static int statement(parser *p, cy_node **out)
+{
+    cy_node *q;
+    TRY(single_query(p, &q));
+    if (is_kw(p, "UNION")) {
+        NEW(u, CY_UNION);
+        TRY(cy_add(u, q));
+        int rc = 0;
+        while (accept_kw(p, "UNION", &rc)) {
+            TRY(rc);
+            const char *kind = "distinct";
+            if (accept_kw(p, "ALL", &rc)) kind = "all";
+            TRY(rc);
+            if (u->op && strcmp(u->op, kind) != 0)
+                return bsp_err(BSP_EINVAL, "%d:%d: cannot mix UNION and UNION ALL", p->tok.line, p->tok.col);
+            u->op = kind;
+            TRY(single_query(p, &q));
+            TRY(cy_add(u, q));
+        }
+        TRY(rc);
+        q = u;
+    }
+    if (p->tok.kind == TK_SEMI) TRY(advance(p));
+    if (p->tok.kind != TK_EOF) return expected(p, "end of input");
+    *out = q;
+    return BSP_OK;
+}
+
+int bsp_cypher_parse(const char *text, size_t len, bsp_cypher_ast **out)
+{
+    if (!out || (!text && len)) return bsp_err(BSP_EINVAL, "cypher: no statement");
+    *out = NULL;
+    bsp_cypher_ast *a = calloc(1, sizeof *a);
+    if (!a) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+    parser p = {.ast = a};
+    cy_lex_init(&p.lx, text ? text : "", len);
+    int rc = cy_lex_next(&p.lx, &p.tok);
+    cy_node *root = NULL;
+    if (!rc) rc = statement(&p, &root);
+    free(p.tok.text);
+    if (rc) {
+        bsp_cypher_ast_free(a);
+        return rc;
+    }
+    a->root = root;
+    *out = a;
+    return BSP_OK;
+}
