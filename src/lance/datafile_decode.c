@@ -356,7 +356,7 @@ static int decode_binary(dctx *x, const Lance__Encodings__Binary *bin, uint64_t 
     uint64_t abs;
     if ((rc = flat_range(x, be->flat, base, total, &abs))) goto done;
     if ((rc = var_reserve(x, total))) goto done;
-    if ((rc = df_read_at(x->f, abs, x->out->data + out0, (size_t)total))) goto done;
+    if (total && (rc = df_read_at(x->f, abs, x->out->data + out0, (size_t)total))) goto done;
     x->out->data_len = out0 + total;
     /* nulls */
     for (uint64_t i = 0; i < n && rc == BSP_OK; i++)
@@ -372,6 +372,8 @@ static int decode_dictionary(dctx *x, const Lance__Encodings__Dictionary *dict, 
 {
     uint64_t n = b - a, nitems = dict->has_num_dictionary_items ? dict->num_dictionary_items : 0;
     uint64_t *codes = NULL;
+    if (nitems > x->f->size) /* each item takes at least one byte of the file */
+        return fail(x, BSP_ECORRUPT, "dictionary claims %llu items", (unsigned long long)nitems);
     int rc = decode_uints(x, dict->indices, a, b, &codes, depth + 1);
     if (rc) return rc;
     /* decode the items into a scratch column, reusing the var machinery */
@@ -390,15 +392,15 @@ static int decode_dictionary(dctx *x, const Lance__Encodings__Dictionary *dict, 
     for (uint64_t i = 0; i < n && rc == BSP_OK; i++) {
         uint64_t c = codes[i];
         uint64_t *o = &x->out->offsets[drow + i];
-        if (c == 0 || !bsp_column_is_valid(&items, c - 1)) {
-            o[1] = o[0];
-            rc = mark_null(x, drow + i, 1);
-            continue;
-        }
         if (c > nitems) {
             rc = fail(x, BSP_ECORRUPT, "dictionary code %llu at row %llu, but %llu items",
                       (unsigned long long)c, (unsigned long long)(a + i), (unsigned long long)nitems);
             break;
+        }
+        if (c == 0 || !bsp_column_is_valid(&items, c - 1)) {
+            o[1] = o[0];
+            rc = mark_null(x, drow + i, 1);
+            continue;
         }
         uint64_t s = items.offsets[c - 1], len = items.offsets[c] - s;
         if ((rc = var_reserve(x, len))) break;

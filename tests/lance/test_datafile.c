@@ -721,6 +721,15 @@ static void test_damaged_files(void)
         for (int j = 0; j < 4; j++) buf[test_rng_below(&rng, len)] ^= (uint8_t)test_rng_next(&rng);
         try_decode(buf, len);
     }
+    /* inputs the fuzzer found (fuzz/fuzz_datafile.c) */
+    const char *regress[] = {"regress-dict-code.lance"};
+    for (size_t k = 0; k < sizeof regress / sizeof regress[0]; k++) {
+        size_t rlen;
+        uint8_t *r = slurp(fixture(regress[k]), &rlen);
+        CHECK(r != NULL);
+        if (r) try_decode(r, rlen);
+        free(r);
+    }
     /* specific inconsistencies */
     memcpy(buf, good, len);
     memcpy(buf + len - 4, "LANX", 4);
