@@ -13,7 +13,7 @@ static int usage(const char *cmd)
 {
     fprintf(stderr,
             "usage: bindspace edges import DB FILE.jsonl\n"
-            "       bindspace neighbors DB NODE [--type T] [--in|--out|--both] [--hops H]\n"
+            "       bindspace neighbors DB NODE [--type T] [--in|--out|--both] [--hops H] [--no-reconcile]\n"
             "       bindspace index build|status|reconcile DB\n");
     (void)cmd;
     return 2;
@@ -35,20 +35,28 @@ static int cmd_neighbors(int argc, char **argv)
     const char *db = argv[1], *type = NULL;
     uint64_t node, hops = 1;
     bsp_graph_dir dir = BSP_DIR_OUT;
+    bool no_reconcile = false;
     if (cli_parse_u64("neighbors", "NODE", argv[2], UINT64_MAX, &node)) return 2;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) type = argv[++i];
         else if (strcmp(argv[i], "--in") == 0) dir = BSP_DIR_IN;
         else if (strcmp(argv[i], "--out") == 0) dir = BSP_DIR_OUT;
         else if (strcmp(argv[i], "--both") == 0) dir = BSP_DIR_BOTH;
+        else if (strcmp(argv[i], "--no-reconcile") == 0) no_reconcile = true;
         else if (strcmp(argv[i], "--hops") == 0 && i + 1 < argc) {
             if (cli_parse_u64("neighbors", "--hops", argv[++i], 64, &hops) || hops == 0) return 2;
         } else {
             return usage(argv[0]);
         }
     }
+    /* Reconcile at open (a CreateIndex commit when the index is stale); answers are exact
+     * without it, so a table we cannot write (read-only copy) is still queried. */
     bsp_graph *g;
-    int rc = bsp_graph_open(db, false, &g);
+    int rc = bsp_graph_open(db, !no_reconcile, &g);
+    if (rc && !no_reconcile && rc != BSP_ENOTFOUND && rc != BSP_EINVAL) {
+        fprintf(stderr, "bindspace neighbors: warning: index not reconciled: %s\n", bsp_errmsg());
+        rc = bsp_graph_open(db, false, &g);
+    }
     if (rc) return cli_fail("neighbors", rc, "%s", db);
     uint64_t *v;
     size_t n;

@@ -60,6 +60,9 @@ int nseg_build(const bsp_dataset *ds, size_t fi, const edge_cols *ec, const roar
 int nseg_write(const char *path, const nseg *s);
 int nseg_read(const char *path, uint64_t fragment_id, uint64_t physical_rows, size_t ntypes,
               nseg *out);
+/* The same from memory (buf borrowed); fragment_id 0. Used by fuzz/fuzz_neighbor_segment.c. */
+int nseg_read_mem(const char *name, const uint8_t *buf, size_t len, uint64_t physical_rows,
+                  size_t ntypes, nseg *out);
 
 /* ---- the index entry of an edges table ---- */
 typedef struct graph_index {

@@ -285,14 +285,12 @@ int nseg_write(const char *path, const nseg *s)
     return rc;
 }
 
-int nseg_read(const char *path, uint64_t fragment_id, uint64_t physical_rows, size_t ntypes,
-              nseg *out)
+static int nseg_decode(datafile *f, const char *path, uint64_t fragment_id,
+                       uint64_t physical_rows, size_t ntypes, nseg *out)
 {
     memset(out, 0, sizeof *out);
     out->fragment_id = fragment_id;
-    datafile *f;
-    int rc = datafile_open(path, 0, &f);
-    if (rc) return rc;
+    int rc = BSP_OK;
     uint64_t n = datafile_rows(f);
     bsp_column cols[5];
     memset(cols, 0, sizeof cols);
@@ -305,7 +303,6 @@ int nseg_read(const char *path, uint64_t fragment_id, uint64_t physical_rows, si
             rc = bsp_err(BSP_ECORRUPT, "%s: neighbour segment column %s has nulls", path,
                          seg_names[k]);
     }
-    datafile_close(f);
     if (!rc) {
         out->e[0] = malloc((n ? n : 1) * sizeof(nseg_entry));
         out->e[1] = malloc((n ? n : 1) * sizeof(nseg_entry));
@@ -335,5 +332,29 @@ int nseg_read(const char *path, uint64_t fragment_id, uint64_t physical_rows, si
     }
     for (int k = 0; k < 5; k++) bsp_column_free(&cols[k]);
     if (rc) nseg_free(out);
+    return rc;
+}
+
+int nseg_read(const char *path, uint64_t fragment_id, uint64_t physical_rows, size_t ntypes,
+              nseg *out)
+{
+    memset(out, 0, sizeof *out);
+    datafile *f;
+    int rc = datafile_open(path, 0, &f);
+    if (rc) return rc;
+    rc = nseg_decode(f, path, fragment_id, physical_rows, ntypes, out);
+    datafile_close(f);
+    return rc;
+}
+
+int nseg_read_mem(const char *name, const uint8_t *buf, size_t len, uint64_t physical_rows,
+                  size_t ntypes, nseg *out)
+{
+    memset(out, 0, sizeof *out);
+    datafile *f;
+    int rc = datafile_open_mem(name, buf, len, &f);
+    if (rc) return rc;
+    rc = nseg_decode(f, name, 0, physical_rows, ntypes, out);
+    datafile_close(f);
     return rc;
 }
