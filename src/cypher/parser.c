@@ -2,9 +2,9 @@
  * ORDER BY, SKIP, LIMIT, UNWIND, CREATE, CALL ... YIELD, UNION) and expressions with
  * openCypher precedence: OR < XOR < AND < NOT < comparison < string/list/null predicates
  * < + - < * / % < ^ < unary minus < postfix (.key, [i], [a..b]) < atom.
- * One token of lookahead plus a saved lexer state for the two places that need more
- * (a parenthesised expression versus a pattern is never ambiguous here because patterns
- * only appear after MATCH/CREATE). Errors name line:column, what was expected and the
+ * One token of lookahead; a dotted name (a.b.c) is scanned ahead on a copy of the lexer to
+ * tell a function call (hdr.hamming(...)) from property access. Patterns only appear after
+ * MATCH/CREATE, so a parenthesised expression is never mistaken for a node pattern. Errors name line:column, what was expected and the
  * token found. Nesting depth is bounded so hostile input cannot exhaust the stack. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -265,9 +265,6 @@ static int atom(parser *p, cy_node **out)
     }
     if (p->tok.kind == TK_DOT) {
         /* a dotted name is a function only if '(' follows the whole name */
-        cy_lexer save = p->lx;
-        cy_token savet = p->tok;
-        savet.text = NULL;
         char buf[512];
         size_t n = 0;
         if (v->slen < sizeof buf) {
@@ -298,8 +295,6 @@ static int atom(parser *p, cy_node **out)
             }
             if (nx.kind != TK_DOT) break;
         }
-        (void)save;
-        (void)savet;
         if (!is_fn) {
             *out = v;
             return BSP_OK;
@@ -602,10 +597,9 @@ static int expr(parser *p, cy_node **out)
 
 /* ---- patterns ---- */
 
-static int label_list(parser *p, cy_node *owner, cy_kind k, const char *sep_what)
+static int label_list(parser *p, cy_node *owner, cy_kind k)
 {
     NEW(l, k);
-    (void)sep_what;
     while (p->tok.kind == TK_COLON) {
         TRY(advance(p));
         NEW(nm, CY_VAR);
@@ -620,7 +614,7 @@ static int node_pattern(parser *p, cy_node **out)
     NEW(n, CY_NODE);
     TRY(expect_kind(p, TK_LPAREN, "'(' to start a node pattern"));
     if (p->tok.kind == TK_IDENT && !is_reserved(p)) TRY(name(p, n, 0, "a variable"));
-    if (p->tok.kind == TK_COLON) TRY(label_list(p, n, CY_LABELS, NULL));
+    if (p->tok.kind == TK_COLON) TRY(label_list(p, n, CY_LABELS));
     if (p->tok.kind == TK_LBRACE) {
         cy_node *m;
         TRY(map_literal(p, &m));
