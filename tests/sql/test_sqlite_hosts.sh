@@ -5,6 +5,13 @@
 set -euo pipefail
 ext="$BSP_BINARY_DIR/libbindspace_sqlite.so"
 [ -f "$ext" ] || { echo "missing $ext"; exit 1; }
+# An ASan-instrumented extension cannot be loaded into the uninstrumented stock hosts (ASan's
+# runtime must come first); the in-process SQL tests cover the same code under the sanitizers.
+if ldd "$ext" 2>/dev/null | grep -q libasan; then
+  echo "sanitizer build: the stock sqlite3 and python3 hosts are checked in the normal build"
+  echo "0 passed, 0 failed"
+  exit 0
+fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 "$BSP_CLI" gen "$tmp/nodes.lance" --rows 2000 --seed 5 >/dev/null
 fail=0; pass=0
