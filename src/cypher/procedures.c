@@ -122,55 +122,36 @@ static void cleanup(const bsp_cy_context *ctx, const uint64_t v[BSP_WORDS], uint
 
 #define UNUSED_PR (void)pr, (void)ctx, (void)n
 
-static int p_bind(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
-                  bsp_cy_row **rows, size_t *nrows)
+/* XOR of all n vector arguments: hdr.bind/xor, hdr.unbind (bound ⊕ key), hdr.bind3
+ * (src ⊕ verb ⊕ dst) and hdr.analogy (c ⊕ (b ⊕ a): XOR is commutative, so the same fold). */
+static void xor_args(uint64_t x[BSP_WORDS], const bsp_cy_value *a, size_t n)
 {
-    UNUSED_PR;
-    uint64_t x[BSP_WORDS], y[BSP_WORDS];
+    uint64_t y[BSP_WORDS];
     load(x, &a[0]);
-    load(y, &a[1]);
-    bsp_fp_xor(x, x, y);
+    for (size_t i = 1; i < n; i++) {
+        load(y, &a[i]);
+        bsp_fp_xor(x, x, y);
+    }
+}
+
+static int p_xor(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
+                 bsp_cy_row **rows, size_t *nrows)
+{
+    (void)pr, (void)ctx;
+    uint64_t x[BSP_WORDS];
+    xor_args(x, a, n);
     return yield_vec(x, rows, nrows);
 }
 
-static int p_bind3(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
-                   bsp_cy_row **rows, size_t *nrows)
-{
-    UNUSED_PR;
-    uint64_t x[BSP_WORDS], y[BSP_WORDS];
-    load(x, &a[0]);
-    load(y, &a[1]);
-    bsp_fp_xor(x, x, y);
-    load(y, &a[2]);
-    bsp_fp_xor(x, x, y);
-    return yield_vec(x, rows, nrows);
-}
-
+/* hdr.retrieve: cleanup(edge ⊕ verb ⊕ known). */
 static int p_retrieve(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
                       bsp_cy_row **rows, size_t *nrows)
 {
-    UNUSED_PR;
-    uint64_t x[BSP_WORDS], y[BSP_WORDS], out[BSP_WORDS];
-    load(x, &a[0]);
-    load(y, &a[1]);
-    bsp_fp_xor(x, x, y);
-    load(y, &a[2]);
-    bsp_fp_xor(x, x, y);
+    (void)pr;
+    uint64_t x[BSP_WORDS], out[BSP_WORDS];
+    xor_args(x, a, n);
     cleanup(ctx, x, out);
     return yield_vec(out, rows, nrows);
-}
-
-static int p_analogy(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
-                     bsp_cy_row **rows, size_t *nrows)
-{
-    UNUSED_PR;
-    uint64_t x[BSP_WORDS], y[BSP_WORDS];
-    load(x, &a[1]); /* b */
-    load(y, &a[0]); /* a */
-    bsp_fp_xor(x, x, y);
-    load(y, &a[2]); /* c */
-    bsp_fp_xor(x, y, x);
-    return yield_vec(x, rows, nrows);
 }
 
 static int p_hamming(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value *a, size_t n,
@@ -403,11 +384,11 @@ static int p_meta(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value 
 }
 
 static const proc procs[] = {
-    {"hdr.bind", "hdr.xor", "VV", "a,b", p_bind},
-    {"hdr.unbind", NULL, "VV", "bound,key", p_bind},
-    {"hdr.bind3", NULL, "VVV", "src,verb,dst", p_bind3},
+    {"hdr.bind", "hdr.xor", "VV", "a,b", p_xor},
+    {"hdr.unbind", NULL, "VV", "bound,key", p_xor},
+    {"hdr.bind3", NULL, "VVV", "src,verb,dst", p_xor},
     {"hdr.retrieve", NULL, "VVV", "edge,verb,known", p_retrieve},
-    {"hdr.analogy", NULL, "VVV", "a,b,c", p_analogy},
+    {"hdr.analogy", NULL, "VVV", "a,b,c", p_xor},
     {"hdr.hamming", NULL, "VV", "a,b", p_hamming},
     {"hdr.similarity", NULL, "VV", "a,b", p_similarity},
     {"hdr.cleanup", NULL, "V", "v", p_cleanup},
