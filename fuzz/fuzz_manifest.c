@@ -1,9 +1,9 @@
 /* Fuzz the manifest decoder (spec §2.1): arbitrary bytes either fail with an error message
- * naming the file, or decode to a manifest that re-encodes (with its index section and
- * unknown fields, as a commit carries them forward) and decodes again to the same version
- * and fragment count. A decoded transaction section is only checked to decode: commits write
- * their own transaction and never re-encode a foreign one (protobuf-c does not re-encode
- * every malformed-but-accepted message into bytes it accepts again; seeds/manifest/txn-*). */
+ * naming the file, or decode to a manifest that manifest_encode_checked (what a commit uses)
+ * either refuses with a message, or re-encodes (index section and unknown fields carried
+ * forward, as a commit does) into bytes that decode again to the same version and fragment
+ * count. Commits write their own transaction, so a decoded one is not re-encoded. Seeds in
+ * fuzz/seeds/manifest/ include inputs protobuf-c decodes but cannot re-encode readably. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)manifest_check_read(&mf);
     uint8_t *buf;
     size_t len;
-    if (manifest_encode(mf.m, mf.index, NULL, &buf, &len) == BSP_OK) {
+    if (manifest_encode_checked(mf.m, mf.index, NULL, &buf, &len) != BSP_OK) {
+        if (!bsp_errmsg()[0]) abort();
+    } else {
         manifest_file again;
         if (manifest_decode(buf, len, "fuzz2.manifest", mf.version, &again) != BSP_OK) abort();
         if (again.m->n_fragments != mf.m->n_fragments) abort();

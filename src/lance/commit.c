@@ -729,7 +729,7 @@ static int publish(const char *root, manifest_naming naming, build *b)
     if (rc) return rc == BSP_EEXIST ? bsp_err(BSP_EIO, "transaction file name collision") : rc;
     uint8_t *buf;
     size_t len;
-    if ((rc = manifest_encode(b->m, b->idx, b->txn, &buf, &len))) return rc;
+    if ((rc = manifest_encode_checked(b->m, b->idx, b->txn, &buf, &len))) return rc;
     char name[40], rel[64];
     manifest_name(b->new_version, naming, name, sizeof name);
     snprintf(rel, sizeof rel, "_versions/%s", name);

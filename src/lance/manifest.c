@@ -477,3 +477,27 @@ void *manifest_pb_dup(const void *msg)
     free(buf);
     return copy;
 }
+
+int manifest_encode_checked(Lance__Table__Manifest *m, const Lance__Table__IndexSection *index,
+                            const Lance__Table__Transaction *txn, uint8_t **buf, size_t *len)
+{
+    int rc = manifest_encode(m, index, txn, buf, len);
+    if (rc) return rc;
+    manifest_file back;
+    char name[64];
+    snprintf(name, sizeof name, "(new version %llu)", (unsigned long long)m->version);
+    rc = manifest_decode(*buf, *len, name, m->version, &back);
+    if (rc == BSP_OK) {
+        bool same = back.m->n_fragments == m->n_fragments && (back.index != NULL) == (index != NULL) &&
+                    (back.txn != NULL) == (txn != NULL);
+        manifest_file_free(&back);
+        if (same) return BSP_OK;
+        rc = bsp_err(BSP_ECORRUPT, "manifest %s: re-reading the encoded manifest gave different content", name);
+    } else {
+        rc = bsp_err_prefix(BSP_ECORRUPT, "refusing to commit a manifest that does not read back "
+                            "(the previous manifest holds malformed protobuf)");
+    }
+    free(*buf);
+    *buf = NULL;
+    return rc;
+}

@@ -94,6 +94,13 @@ const char *manifest_data_format(const Lance__Table__Manifest *m);
 int manifest_encode(Lance__Table__Manifest *m, const Lance__Table__IndexSection *index,
                     const Lance__Table__Transaction *txn, uint8_t **buf, size_t *len);
 
+/* manifest_encode, then decode the bytes again and check version, fragment count and
+ * sections: a commit never publishes a manifest that does not read back (protobuf-c
+ * re-encodes some malformed-but-accepted foreign messages into bytes it rejects).
+ * BSP_ECORRUPT naming the version on failure. */
+int manifest_encode_checked(Lance__Table__Manifest *m, const Lance__Table__IndexSection *index,
+                            const Lance__Table__Transaction *txn, uint8_t **buf, size_t *len);
+
 /* Rewrite `_versions/latest_version_hint.json` = {"version":N}; best effort (errors are
  * returned but a stale hint is harmless). */
 int manifest_write_hint(const char *root, uint64_t version);
