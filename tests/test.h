@@ -5,6 +5,7 @@
 #ifndef BSP_TEST_H
 #define BSP_TEST_H
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -142,6 +143,35 @@ static inline void test_rmtree(const char *path)
     char cmd[1024];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
     if (system(cmd) != 0) fprintf(stderr, "warning: could not remove %s\n", path);
+}
+
+/* Call fn(bytes, len) for every file in $BSP_SOURCE_DIR/fuzz/seeds/<name> (so the fuzz seeds
+ * also run under the sanitizers); returns how many were replayed (0 without BSP_SOURCE_DIR). */
+static inline int test_replay_seeds(const char *name, void (*fn)(const char *bytes, size_t len))
+{
+    const char *src = getenv("BSP_SOURCE_DIR");
+    if (!src) return 0;
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/fuzz/seeds/%s", src, name);
+    DIR *dh = opendir(dir);
+    CHECK(dh != NULL);
+    if (!dh) return 0;
+    int count = 0;
+    struct dirent *e;
+    static char buf[1 << 16];
+    while ((e = readdir(dh)) != NULL) {
+        if (e->d_name[0] == '.') continue;
+        char path[1400];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        fn(buf, n);
+        count++;
+    }
+    closedir(dh);
+    return count;
 }
 
 #endif
