@@ -2,8 +2,8 @@
  * S-expression, and call the hdr.* procedures of spec §17 by name.
  *
  * Parse errors are BSP_EINVAL with bsp_errmsg() = "line:column: expected X, got 'Y'"
- * (1-based, columns count bytes). Translation to SQL and execution are not built yet
- * (docs/cypher.md). */
+ * (1-based, columns count bytes). Execution: a statement is translated to SQL over the
+ * SQLite layer and run there (docs/cypher.md). */
 #ifndef BINDSPACE_CYPHER_H
 #define BINDSPACE_CYPHER_H
 
@@ -21,6 +21,46 @@ int bsp_cypher_parse(const char *text, size_t len, bsp_cypher_ast **out);
 /* The canonical S-expression of the AST (malloc'd; caller frees). */
 int bsp_cypher_ast_sexpr(const bsp_cypher_ast *ast, char **out);
 void bsp_cypher_ast_free(bsp_cypher_ast *ast);
+
+/* ---- execution ----
+ * A session holds a SQLite connection with the graph relations. Opened on a bindspace
+ * database directory (nodes.lance, edges.lance) or, with db = NULL, on an empty in-memory
+ * graph (the TCK runs each scenario on a fresh one). */
+typedef struct bsp_cypher_session bsp_cypher_session;
+typedef struct bsp_cypher_result bsp_cypher_result;
+
+int bsp_cypher_open(const char *db, bsp_cypher_session **out);
+void bsp_cypher_close(bsp_cypher_session *s);
+
+/* A query parameter: its value is Cypher literal text ("1", "'x'", "[1, 2.5]", "{a: null}"). */
+typedef struct bsp_cypher_param {
+    const char *name;
+    const char *literal;
+} bsp_cypher_param;
+
+/* Run one statement. On failure bsp_errmsg() starts with the openCypher error class and
+ * phase words the TCK uses: "SyntaxError: 1:8: ...", "TypeError: ...", "ArgumentError: ...",
+ * "SemanticError: ..."; *out is NULL. */
+int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_param *params,
+                    size_t nparams, bsp_cypher_result **out);
+/* The SQL statements a query runs, one per line (malloc'd). */
+int bsp_cypher_explain(bsp_cypher_session *s, const char *query, char **sql);
+
+size_t bsp_cypher_result_ncols(const bsp_cypher_result *r);
+const char *bsp_cypher_result_colname(const bsp_cypher_result *r, size_t col);
+size_t bsp_cypher_result_nrows(const bsp_cypher_result *r);
+/* A cell in the TCK literal form: null, 1, 1.0, 'a', [1, 2], {k: 1}, (:L {k: 1}), [:T], <...>. */
+const char *bsp_cypher_result_cell(const bsp_cypher_result *r, size_t row, size_t col);
+/* A cell as JSON (nodes {"id":..,"labels":..,"properties":..}). */
+const char *bsp_cypher_result_json(const bsp_cypher_result *r, size_t row, size_t col);
+
+/* What a statement changed (the TCK's side effects). */
+typedef struct bsp_cypher_stats {
+    uint64_t nodes_created, nodes_deleted, rels_created, rels_deleted;
+    uint64_t labels_added, labels_removed, props_set;
+} bsp_cypher_stats;
+void bsp_cypher_result_stats(const bsp_cypher_result *r, bsp_cypher_stats *out);
+void bsp_cypher_result_free(bsp_cypher_result *r);
 
 /* ---- hdr.* procedures (spec §17) ---- */
 typedef enum {
