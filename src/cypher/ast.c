@@ -48,6 +48,18 @@ int cy_set_s(cy_node *n, const char *s, size_t len)
     return BSP_OK;
 }
 
+int cy_set_text(cy_node *n, const char *s, size_t len)
+{
+    char *c = malloc(len + 1);
+    if (!c) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+    memcpy(c, s, len);
+    c[len] = 0;
+    free(n->text);
+    n->text = c;
+    n->textlen = len;
+    return BSP_OK;
+}
+
 void bsp_cypher_ast_free(bsp_cypher_ast *a)
 {
     if (!a) return;
@@ -56,6 +68,7 @@ void bsp_cypher_ast_free(bsp_cypher_ast *a)
         cy_node *next = n->arena_next;
         free(n->kids);
         free(n->s);
+        free(n->text);
         free(n);
         n = next;
     }

@@ -28,6 +28,8 @@ typedef struct cy_node {
     struct cy_node **kids;
     size_t nkids, cap;
     int line, col;
+    char *text;     /* CY_ITEM: the expression's source text (the column name without AS) */
+    size_t textlen;
     struct cy_node *arena_next;
 } cy_node;
 
@@ -39,5 +41,6 @@ struct bsp_cypher_ast {
 cy_node *cy_new(struct bsp_cypher_ast *a, cy_kind k, int line, int col);
 int cy_add(cy_node *parent, cy_node *kid);               /* BSP_ENOMEM on failure */
 int cy_set_s(cy_node *n, const char *s, size_t len);     /* copies */
+int cy_set_text(cy_node *n, const char *s, size_t len);  /* copies into n->text */
 
 #endif

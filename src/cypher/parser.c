@@ -24,12 +24,14 @@ typedef struct {
     cy_token tok;
     bsp_cypher_ast *ast;
     int depth;
+    const char *prev_end; /* end of the last consumed token in the source */
 } parser;
 
 static int advance(parser *p)
 {
     free(p->tok.text);
     p->tok.text = NULL;
+    if (p->tok.start) p->prev_end = p->tok.start + p->tok.len;
     return cy_lex_next(&p->lx, &p->tok);
 }
 
@@ -801,8 +803,10 @@ static int projection(parser *p, cy_kind k, cy_node **out)
         if (p->tok.kind == TK_EOF || (is_reserved(p) && !is_kw(p, "NOT") && !is_kw(p, "NULL") &&
                                       !is_kw(p, "TRUE") && !is_kw(p, "FALSE") && !is_kw(p, "CASE")))
             return expected(p, any ? "an expression after ','" : "an expression or '*'");
+        const char *src = p->tok.start;
         TRY(expr(p, &e));
         TRY(cy_add(it, e));
+        if (src && p->prev_end > src) TRY(cy_set_text(it, src, (size_t)(p->prev_end - src)));
         if (accept_kw(p, "AS", &rc)) {
             TRY(rc);
             TRY(name(p, it, 1, "an alias after AS"));
