@@ -60,6 +60,22 @@ int cy_set_text(cy_node *n, const char *s, size_t len)
     return BSP_OK;
 }
 
+cy_node *cy_clone(struct bsp_cypher_ast *a, const cy_node *n)
+{
+    cy_node *c = cy_new(a, n->kind, n->line, n->col);
+    if (!c) return NULL;
+    c->op = n->op;
+    c->i = n->i;
+    c->f = n->f;
+    if (n->s && cy_set_s(c, n->s, n->slen)) return NULL;
+    if (n->text && cy_set_text(c, n->text, n->textlen)) return NULL;
+    for (size_t i = 0; i < n->nkids; i++) {
+        cy_node *k = cy_clone(a, n->kids[i]);
+        if (!k || cy_add(c, k)) return NULL;
+    }
+    return c;
+}
+
 void bsp_cypher_ast_free(bsp_cypher_ast *a)
 {
     if (!a) return;
@@ -135,6 +151,18 @@ static const char *kind_name(cy_kind k)
     case CY_CASE: return "case";
     case CY_WHEN: return "when";
     case CY_ELSE: return "else";
+    case CY_HAS_LABELS: return "has-labels";
+    case CY_LIST_COMP: return "list-comp";
+    case CY_PATTERN_COMP: return "pattern-comp";
+    case CY_PATTERN_PRED: return "pattern-pred";
+    case CY_QUANT: return "quant";
+    case CY_REDUCE: return "reduce";
+    case CY_MAP_PROJ: return "map-proj";
+    case CY_SET: return "set";
+    case CY_REMOVE: return "remove";
+    case CY_DELETE: return "delete";
+    case CY_MERGE: return "merge";
+    case CY_ON: return "on";
     default: return "?";
     }
 }
@@ -193,7 +221,8 @@ static void print_node(sbuf *b, const cy_node *n)
     default: break;
     }
     sb_str(b, "(");
-    if (n->kind == CY_BINOP || n->kind == CY_UNOP || n->kind == CY_SORT) sb_str(b, n->op);
+    if (n->kind == CY_BINOP || n->kind == CY_UNOP || n->kind == CY_SORT || n->kind == CY_SET_ITEM)
+        sb_str(b, n->op);
     else if (n->kind == CY_ENTRY) sb_put(b, n->s, n->slen);
     else {
         sb_str(b, kind_name(n->kind));

@@ -1,8 +1,11 @@
 /* Cypher lexer (see lexer.h). Handles // and block comments, both string quote styles
  * with backslash escapes (\uXXXX and \UXXXXXXXX encode UTF-8), backquoted identifiers
  * (`` inside stands for one backquote), $name and $0 parameters, decimal, hex (0x) and
- * octal (0o) integers, and floats. "1..3" lexes as INT DOTDOT INT so ranges work. */
+ * octal (0o) integers, and floats (any number of digits; one that overflows a double is an
+ * error). An empty backquoted identifier is the empty name ({``: 1} has the key "").
+ * "1..3" lexes as INT DOTDOT INT so ranges work. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,16 +222,19 @@ static int lex_number(cy_lexer *lx, cy_token *t)
     }
     if (p < lx->len && is_ident_char((unsigned char)s[p]))
         return lex_err(lx, start, "malformed number literal");
-    char buf[64];
-    if (p - start >= sizeof buf) {
-        if (is_float) return lex_err(lx, start, "number literal too long");
-        return lex_err(lx, start, "integer literal too large");
+    char small[64], *buf = small;
+    if (p - start >= sizeof small) {
+        if (!is_float) return lex_err(lx, start, "integer literal too large");
+        buf = malloc(p - start + 1); /* floats may have any number of digits */
+        if (!buf) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
     }
     memcpy(buf, s + start, p - start);
     buf[p - start] = 0;
     if (is_float) {
         t->kind = TK_FLOAT;
         t->f = strtod(buf, NULL);
+        if (buf != small) free(buf);
+        if (isinf(t->f)) return lex_err(lx, start, "floating point literal too large");
     } else {
         uint64_t v = 0;
         for (size_t i = 0; buf[i]; i++) {
@@ -292,10 +298,6 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
                 return lex_err(lx, start, "unterminated backquoted identifier");
             }
             out[n++] = s[p++];
-        }
-        if (n == 0) {
-            free(out);
-            return lex_err(lx, start, "empty backquoted identifier");
         }
         out[n] = 0;
         t->kind = TK_IDENT;

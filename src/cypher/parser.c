@@ -25,7 +25,57 @@ typedef struct {
     bsp_cypher_ast *ast;
     int depth;
     const char *prev_end; /* end of the last consumed token in the source */
+    cy_node *pending;   /* an atom already parsed on speculation; atom() returns it next */
+    uint8_t *not_path;  /* bit per source byte: a speculative path parse failed here */
 } parser;
+
+/* Parser state for speculation: the lexer, the current token (own copy of its text) and
+ * the nesting depth. */
+typedef struct {
+    cy_lexer lx;
+    cy_token tok;
+    int depth;
+    const char *prev_end;
+} pstate;
+
+static int save(const parser *p, pstate *st)
+{
+    st->lx = p->lx;
+    st->tok = p->tok;
+    st->depth = p->depth;
+    st->prev_end = p->prev_end;
+    if (p->tok.text) {
+        st->tok.text = malloc(p->tok.text_len + 1);
+        if (!st->tok.text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        memcpy(st->tok.text, p->tok.text, p->tok.text_len + 1);
+    }
+    return BSP_OK;
+}
+
+static void restore(parser *p, pstate *st)
+{
+    free(p->tok.text);
+    p->lx = st->lx;
+    p->tok = st->tok;
+    p->depth = st->depth;
+    p->prev_end = st->prev_end;
+    p->pending = NULL;
+}
+
+static void drop(pstate *st) { free(st->tok.text); }
+
+static size_t tok_off(const parser *p) { return (size_t)(p->tok.start - p->lx.src); }
+
+static int not_path_at(const parser *p, size_t off)
+{
+    return p->not_path && (p->not_path[off / 8] >> (off % 8) & 1);
+}
+
+static void mark_not_path(parser *p, size_t off)
+{
+    if (!p->not_path) p->not_path = calloc(p->lx.len / 8 + 1, 1);
+    if (p->not_path) p->not_path[off / 8] |= (uint8_t)(1u << (off % 8)); /* else: only slower */
+}
 
 static int advance(parser *p)
 {
@@ -54,6 +104,22 @@ static int expected(parser *p, const char *what)
 static int is_kw(const parser *p, const char *kw)
 {
     return p->tok.kind == TK_IDENT && !p->tok.quoted && strcasecmp(p->tok.text, kw) == 0;
+}
+
+/* Whether the n-th token after the current one (n >= 1) has kind k and, when kw is given,
+ * is that keyword. A lexical error ahead counts as no match (it is reported when reached). */
+static int peek_is(const parser *p, int n, cy_tok_kind k, const char *kw)
+{
+    cy_lexer lx = p->lx;
+    cy_token t = {0};
+    for (int i = 0; i < n; i++) {
+        free(t.text);
+        t.text = NULL;
+        if (cy_lex_next(&lx, &t)) return 0;
+    }
+    int yes = t.kind == k && (!kw || (!t.quoted && strcasecmp(t.text, kw) == 0));
+    free(t.text);
+    return yes;
 }
 
 static int accept_kw(parser *p, const char *kw, int *rc)
@@ -116,6 +182,11 @@ static int name(parser *p, cy_node *n, int any_word, const char *what)
 }
 
 static int expr(parser *p, cy_node **out);
+static int lookups(parser *p, cy_node **out);
+static int node_pattern(parser *p, cy_node **out);
+static int path_tail(parser *p, cy_node *path);
+static int path_pattern(parser *p, cy_node **out);
+static int label_list(parser *p, cy_node *owner, cy_kind k);
 
 static int enter(parser *p)
 {
@@ -190,8 +261,271 @@ static int case_expr(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+static cy_node *absent(parser *p)
+{
+    cy_node *n = mk(p, CY_ABSENT);
+    return n;
+}
+
+/* Whether the tokens after a node pattern start a relationship: -[ -- <-[ <-- */
+static int rel_follows(const parser *p)
+{
+    if (p->tok.kind == TK_MINUS)
+        return peek_is(p, 1, TK_LBRACK, NULL) || peek_is(p, 1, TK_MINUS, NULL);
+    if (p->tok.kind == TK_LT)
+        return peek_is(p, 1, TK_MINUS, NULL) &&
+               (peek_is(p, 2, TK_LBRACK, NULL) || peek_is(p, 2, TK_MINUS, NULL));
+    return 0;
+}
+
+/* A path inside an expression, on speculation: [var '='] node (rel node)+. Until a
+ * relationship is seen after the first node the text may still be an expression ("(a)",
+ * "(n:L)", "(1 + 2)"): then *out is NULL and the caller restores. Once a relationship
+ * follows, the parse is committed (*committed) and errors are the path's. */
+static int spec_path(parser *p, int allow_var, cy_node **out, int *committed)
+{
+    *out = NULL;
+    *committed = 0;
+    NEW(path, CY_PATH);
+    if (allow_var && p->tok.kind == TK_IDENT) {
+        TRY(name(p, path, 0, "a path variable"));
+        TRY(expect_kind(p, TK_EQ, "'=' after path variable"));
+    }
+    cy_node *n;
+    TRY(node_pattern(p, &n));
+    TRY(cy_add(path, n));
+    if (!rel_follows(p)) return BSP_OK;
+    *committed = 1;
+    TRY(path_tail(p, path));
+    *out = path;
+    return BSP_OK;
+}
+
+/* Speculate a path at the current token. *out = the path, or NULL with the state restored
+ * and the position remembered, so nested speculation stays polynomial (a failed position
+ * is never tried twice). When *out is set the caller owns *st and must restore or drop it. */
+static int try_path(parser *p, int allow_var, cy_node **out, pstate *st)
+{
+    *out = NULL;
+    size_t off = tok_off(p);
+    if (not_path_at(p, off)) return BSP_OK;
+    TRY(save(p, st));
+    int committed = 0;
+    cy_node *path = NULL;
+    int rc = spec_path(p, allow_var, &path, &committed);
+    if (rc == BSP_ENOMEM || (rc && committed)) {
+        drop(st);
+        return rc;
+    }
+    if (rc || !path) {
+        restore(p, st);
+        mark_not_path(p, off);
+        return BSP_OK;
+    }
+    *out = path;
+    return BSP_OK;
+}
+
+/* After "[x IN": list [WHERE pred] [| proj] ']' */
+static int list_comp(parser *p, cy_node *var, cy_node **out)
+{
+    NEW(c, CY_LIST_COMP);
+    TRY(advance(p)); /* IN */
+    cy_node *list, *pred = NULL, *proj = NULL;
+    TRY(expr(p, &list));
+    int rc = 0;
+    if (accept_kw(p, "WHERE", &rc)) {
+        TRY(rc);
+        TRY(expr(p, &pred));
+    }
+    TRY(rc);
+    if (p->tok.kind == TK_PIPE) {
+        TRY(advance(p));
+        TRY(expr(p, &proj));
+    }
+    if (!pred && !(pred = absent(p))) return BSP_ENOMEM;
+    if (!proj && !(proj = absent(p))) return BSP_ENOMEM;
+    TRY(cy_add(c, var));
+    TRY(cy_add(c, list));
+    TRY(cy_add(c, pred));
+    TRY(cy_add(c, proj));
+    TRY(expect_kind(p, TK_RBRACK, "'WHERE', '|' or ']' in list comprehension"));
+    *out = c;
+    return BSP_OK;
+}
+
+/* '[' ... ']': list comprehension, pattern comprehension or list literal */
+static int bracket(parser *p, cy_node **out)
+{
+    TRY(advance(p)); /* '[' */
+    if (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_IDENT, "IN")) {
+        NEW(v, CY_VAR);
+        TRY(name(p, v, 0, "a variable"));
+        return list_comp(p, v, out);
+    }
+    if (p->tok.kind == TK_LPAREN ||
+        (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_EQ, NULL))) {
+        size_t off = tok_off(p);
+        pstate st;
+        cy_node *path;
+        TRY(try_path(p, 1, &path, &st));
+        if (path) {
+            int rc = 0;
+            if (is_kw(p, "WHERE") || p->tok.kind == TK_PIPE) {
+                drop(&st);
+                NEW(c, CY_PATTERN_COMP);
+                cy_node *pred = NULL, *proj;
+                if (accept_kw(p, "WHERE", &rc)) {
+                    TRY(rc);
+                    TRY(expr(p, &pred));
+                } else if (!(pred = absent(p))) return BSP_ENOMEM;
+                TRY(expect_kind(p, TK_PIPE, "'|' in pattern comprehension"));
+                TRY(expr(p, &proj));
+                TRY(cy_add(c, path));
+                TRY(cy_add(c, pred));
+                TRY(cy_add(c, proj));
+                TRY(expect_kind(p, TK_RBRACK, "']' after pattern comprehension"));
+                *out = c;
+                return BSP_OK;
+            }
+            if (path->s) { /* [p = (a)-->(b)]: a comparison in a list literal */
+                restore(p, &st);
+                mark_not_path(p, off);
+            } else {
+                drop(&st);
+                NEW(pp, CY_PATTERN_PRED);
+                TRY(cy_add(pp, path));
+                p->pending = pp; /* the first element starts with this atom */
+            }
+        }
+    }
+    NEW(l, CY_LIST);
+    if (p->tok.kind != TK_RBRACK || p->pending) {
+        for (;;) {
+            cy_node *e;
+            TRY(expr(p, &e));
+            TRY(cy_add(l, e));
+            if (p->tok.kind != TK_COMMA) break;
+            TRY(advance(p));
+        }
+    }
+    TRY(expect_kind(p, TK_RBRACK, "',' or ']' in list literal"));
+    *out = l;
+    return BSP_OK;
+}
+
+/* name '(' x IN list [WHERE pred] ')' for any/all/none/single */
+static int quantifier(parser *p, const char *op, cy_node **out)
+{
+    NEW(q, CY_QUANT);
+    q->op = op;
+    TRY(advance(p)); /* name */
+    TRY(advance(p)); /* '(' */
+    NEW(v, CY_VAR);
+    TRY(name(p, v, 0, "a variable"));
+    TRY(expect_kw(p, "IN", "IN after the variable"));
+    cy_node *list, *pred = NULL;
+    TRY(expr(p, &list));
+    int rc = 0;
+    if (accept_kw(p, "WHERE", &rc)) {
+        TRY(rc);
+        TRY(expr(p, &pred));
+    } else if (!(pred = absent(p))) return BSP_ENOMEM;
+    TRY(rc);
+    TRY(expect_kind(p, TK_RPAREN, "WHERE or ')' after the list"));
+    TRY(cy_add(q, v));
+    TRY(cy_add(q, list));
+    TRY(cy_add(q, pred));
+    *out = q;
+    return BSP_OK;
+}
+
+/* reduce '(' acc '=' init ',' x IN list '|' expr ')' */
+static int reduce_expr(parser *p, cy_node **out)
+{
+    NEW(r, CY_REDUCE);
+    TRY(advance(p)); /* reduce */
+    TRY(advance(p)); /* '(' */
+    NEW(acc, CY_VAR);
+    TRY(name(p, acc, 0, "an accumulator variable"));
+    TRY(expect_kind(p, TK_EQ, "'=' after the accumulator"));
+    cy_node *init, *list, *body;
+    TRY(expr(p, &init));
+    TRY(expect_kind(p, TK_COMMA, "',' after the accumulator's initial value"));
+    NEW(v, CY_VAR);
+    TRY(name(p, v, 0, "a variable"));
+    TRY(expect_kw(p, "IN", "IN after the variable"));
+    TRY(expr(p, &list));
+    TRY(expect_kind(p, TK_PIPE, "'|' in reduce"));
+    TRY(expr(p, &body));
+    TRY(expect_kind(p, TK_RPAREN, "')' after reduce"));
+    TRY(cy_add(r, acc));
+    TRY(cy_add(r, init));
+    TRY(cy_add(r, v));
+    TRY(cy_add(r, list));
+    TRY(cy_add(r, body));
+    *out = r;
+    return BSP_OK;
+}
+
+/* subject '{' [.key | .* | key: expr | var] , ... '}' */
+static int map_projection(parser *p, cy_node *subj, cy_node **out)
+{
+    NEW(m, CY_MAP_PROJ);
+    TRY(cy_add(m, subj));
+    TRY(advance(p)); /* '{' */
+    if (p->tok.kind != TK_RBRACE) {
+        for (;;) {
+            if (p->tok.kind == TK_DOT) {
+                TRY(advance(p));
+                if (p->tok.kind == TK_STAR) {
+                    NEW(st, CY_STAR);
+                    TRY(advance(p));
+                    TRY(cy_add(m, st));
+                } else {
+                    NEW(e, CY_ENTRY);
+                    TRY(name(p, e, 1, "a property key or '*' after '.'"));
+                    NEW(pr, CY_PROP);
+                    TRY(cy_set_s(pr, e->s, e->slen));
+                    cy_node *sc = cy_clone(p->ast, subj);
+                    if (!sc) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+                    TRY(cy_add(pr, sc));
+                    TRY(cy_add(e, pr));
+                    TRY(cy_add(m, e));
+                }
+            } else {
+                NEW(e, CY_ENTRY);
+                int line = p->tok.line, col = p->tok.col;
+                TRY(name(p, e, 1, "'.key', '.*', 'key: value' or a variable in map projection"));
+                if (p->tok.kind == TK_COLON) {
+                    TRY(advance(p));
+                    cy_node *v;
+                    TRY(expr(p, &v));
+                    TRY(cy_add(e, v));
+                } else {
+                    cy_node *v = cy_new(p->ast, CY_VAR, line, col);
+                    if (!v) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+                    TRY(cy_set_s(v, e->s, e->slen));
+                    TRY(cy_add(e, v));
+                }
+                TRY(cy_add(m, e));
+            }
+            if (p->tok.kind != TK_COMMA) break;
+            TRY(advance(p));
+        }
+    }
+    TRY(expect_kind(p, TK_RBRACE, "',' or '}' in map projection"));
+    *out = m;
+    return BSP_OK;
+}
+
 static int atom(parser *p, cy_node **out)
 {
+    if (p->pending) {
+        *out = p->pending;
+        p->pending = NULL;
+        return BSP_OK;
+    }
     cy_token *t = &p->tok;
     switch (t->kind) {
     case TK_INT: {
@@ -221,26 +555,21 @@ static int atom(parser *p, cy_node **out)
         return advance(p);
     }
     case TK_LPAREN: {
+        pstate st;
+        cy_node *path;
+        TRY(try_path(p, 0, &path, &st));
+        if (path) {
+            drop(&st);
+            NEW(pp, CY_PATTERN_PRED);
+            TRY(cy_add(pp, path));
+            *out = pp;
+            return BSP_OK;
+        }
         TRY(advance(p));
         TRY(expr(p, out));
         return expect_kind(p, TK_RPAREN, "')' after expression");
     }
-    case TK_LBRACK: {
-        NEW(l, CY_LIST);
-        TRY(advance(p));
-        if (p->tok.kind != TK_RBRACK) {
-            for (;;) {
-                cy_node *e;
-                TRY(expr(p, &e));
-                TRY(cy_add(l, e));
-                if (p->tok.kind != TK_COMMA) break;
-                TRY(advance(p));
-            }
-        }
-        TRY(expect_kind(p, TK_RBRACK, "',' or ']' in list literal"));
-        *out = l;
-        return BSP_OK;
-    }
+    case TK_LBRACK: return bracket(p, out);
     case TK_LBRACE: return map_literal(p, out);
     case TK_IDENT: break;
     default: return expected(p, "an expression");
@@ -255,12 +584,19 @@ static int atom(parser *p, cy_node **out)
             return advance(p);
         }
         if (is_kw(p, "CASE")) return case_expr(p, out);
+        if (peek_is(p, 1, TK_LPAREN, NULL) && peek_is(p, 2, TK_IDENT, NULL)) {
+            static const char *const quants[] = {"any", "all", "none", "single"};
+            for (int i = 0; i < 4; i++)
+                if (is_kw(p, quants[i]) && peek_is(p, 3, TK_IDENT, "IN")) return quantifier(p, quants[i], out);
+            if (is_kw(p, "reduce") && peek_is(p, 3, TK_EQ, NULL)) return reduce_expr(p, out);
+        }
     }
     if (is_reserved(p)) return expected(p, "an expression");
     /* variable or function call name.sub(...) */
     NEW(v, CY_VAR);
     TRY(cy_set_s(v, t->text, t->text_len));
     TRY(advance(p));
+    if (p->tok.kind == TK_LBRACE) return map_projection(p, v, out);
     if (p->tok.kind != TK_LPAREN && p->tok.kind != TK_DOT) {
         *out = v;
         return BSP_OK;
@@ -333,7 +669,8 @@ static int atom(parser *p, cy_node **out)
     return BSP_OK;
 }
 
-static int postfix(parser *p, cy_node **out)
+/* atom followed by .key, [i], [a..b] */
+static int lookups(parser *p, cy_node **out)
 {
     cy_node *e;
     TRY(atom(p, &e));
@@ -377,6 +714,23 @@ static int postfix(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+/* lookups [:Label ...]: a label predicate ends the postfix chain (openCypher grammar) */
+static int postfix(parser *p, cy_node **out)
+{
+    cy_node *e;
+    TRY(lookups(p, &e));
+    if (p->tok.kind == TK_COLON) {
+        NEW(h, CY_HAS_LABELS);
+        h->line = e->line;
+        h->col = e->col;
+        TRY(cy_add(h, e));
+        TRY(label_list(p, h, CY_LABELS));
+        e = h;
+    }
+    *out = e;
+    return BSP_OK;
+}
+
 static int binop(parser *p, const char *op, cy_node *a, cy_node *b, cy_node **out)
 {
     NEW(n, CY_BINOP);
@@ -398,7 +752,7 @@ static int unop(parser *p, const char *op, cy_node *a, cy_node **out)
 
 static int unary(parser *p, cy_node **out)
 {
-    if (p->tok.kind == TK_MINUS || p->tok.kind == TK_PLUS) {
+    if (!p->pending && (p->tok.kind == TK_MINUS || p->tok.kind == TK_PLUS)) {
         int neg = p->tok.kind == TK_MINUS;
         TRY(enter(p));
         TRY(advance(p));
@@ -509,9 +863,10 @@ static int predicate(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+/* Comparisons chain: a < b <= c is (a < b) AND (b <= c), b copied (openCypher 9). */
 static int comparison(parser *p, cy_node **out)
 {
-    cy_node *a;
+    cy_node *a, *res = NULL;
     TRY(predicate(p, &a));
     for (;;) {
         const char *op = NULL;
@@ -526,17 +881,21 @@ static int comparison(parser *p, cy_node **out)
         }
         if (!op) break;
         TRY(advance(p));
-        cy_node *b;
+        cy_node *b, *c, *l = a;
         TRY(predicate(p, &b));
-        TRY(binop(p, op, a, b, &a));
+        if (res && !(l = cy_clone(p->ast, a))) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        TRY(binop(p, op, l, b, &c));
+        if (!res) res = c;
+        else TRY(binop(p, "and", res, c, &res));
+        a = b;
     }
-    *out = a;
+    *out = res ? res : a;
     return BSP_OK;
 }
 
 static int not_expr(parser *p, cy_node **out)
 {
-    if (is_kw(p, "NOT")) {
+    if (!p->pending && is_kw(p, "NOT")) {
         TRY(enter(p));
         TRY(advance(p));
         cy_node *a;
@@ -704,9 +1063,9 @@ static int rel_pattern(parser *p, int left, cy_node **out)
         right = 1;
         TRY(advance(p));
     }
-    if (left && right)
-        return bsp_err(BSP_EINVAL, "%d:%d: relationship pattern cannot point both ways", r->line, r->col);
-    r->op = left ? "<-" : right ? "->" : "--";
+    /* <--> and <-[]-> match either direction, like -- (openCypher); CREATE and MERGE
+     * reject undirected relationships at translation */
+    r->op = left && right ? "--" : left ? "<-" : right ? "->" : "--";
     *out = r;
     return BSP_OK;
 }
@@ -721,6 +1080,15 @@ static int path_pattern(parser *p, cy_node **out)
     cy_node *n;
     TRY(node_pattern(p, &n));
     TRY(cy_add(path, n));
+    TRY(path_tail(p, path));
+    *out = path;
+    return BSP_OK;
+}
+
+/* (rel node)* after a path's first node */
+static int path_tail(parser *p, cy_node *path)
+{
+    cy_node *n;
     for (;;) {
         int left = 0;
         if (p->tok.kind == TK_LT) {
@@ -733,7 +1101,6 @@ static int path_pattern(parser *p, cy_node **out)
         TRY(node_pattern(p, &n));
         TRY(cy_add(path, n));
     }
-    *out = path;
     return BSP_OK;
 }
 
@@ -924,6 +1291,117 @@ static int call_clause(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+/* One SET item: n.p = e | n = e | n += e | n:A:B */
+static int set_item(parser *p, cy_node **out)
+{
+    NEW(it, CY_SET_ITEM);
+    cy_node *t, *v;
+    TRY(lookups(p, &t));
+    if (p->tok.kind == TK_COLON) {
+        if (t->kind != CY_VAR)
+            return bsp_err(BSP_EINVAL, "%d:%d: expected a variable before labels in SET", it->line, it->col);
+        it->op = "set-labels";
+        TRY(cy_add(it, t));
+        TRY(label_list(p, it, CY_LABELS));
+        *out = it;
+        return BSP_OK;
+    }
+    if (t->kind != CY_VAR && t->kind != CY_PROP)
+        return bsp_err(BSP_EINVAL, "%d:%d: expected a variable or a property to SET", it->line, it->col);
+    if (p->tok.kind == TK_EQ) it->op = "=";
+    else if (p->tok.kind == TK_PLUSEQ && t->kind == CY_VAR) it->op = "+=";
+    else return expected(p, t->kind == CY_VAR ? "'=', '+=' or ':' in SET" : "'=' in SET");
+    TRY(advance(p));
+    TRY(expr(p, &v));
+    TRY(cy_add(it, t));
+    TRY(cy_add(it, v));
+    *out = it;
+    return BSP_OK;
+}
+
+/* SET item, ... into owner (a SET clause or an ON CREATE / ON MATCH action) */
+static int set_items(parser *p, cy_node *owner)
+{
+    for (;;) {
+        cy_node *it = NULL;
+        TRY(set_item(p, &it));
+        TRY(cy_add(owner, it));
+        if (p->tok.kind != TK_COMMA) return BSP_OK;
+        TRY(advance(p));
+    }
+}
+
+static int remove_clause(parser *p, cy_node **out)
+{
+    NEW(r, CY_REMOVE);
+    TRY(advance(p));
+    for (;;) {
+        NEW(it, CY_SET_ITEM);
+        cy_node *t;
+        TRY(lookups(p, &t));
+        if (p->tok.kind == TK_COLON) {
+            if (t->kind != CY_VAR)
+                return bsp_err(BSP_EINVAL, "%d:%d: expected a variable before labels in REMOVE", it->line, it->col);
+            it->op = "remove-labels";
+            TRY(cy_add(it, t));
+            TRY(label_list(p, it, CY_LABELS));
+        } else if (t->kind == CY_PROP) {
+            it->op = "remove-prop";
+            TRY(cy_add(it, t));
+        } else return expected(p, "':' and a label or a property (n.key) in REMOVE");
+        TRY(cy_add(r, it));
+        if (p->tok.kind != TK_COMMA) break;
+        TRY(advance(p));
+    }
+    *out = r;
+    return BSP_OK;
+}
+
+static int delete_clause(parser *p, cy_node **out)
+{
+    NEW(d, CY_DELETE);
+    if (is_kw(p, "DETACH")) {
+        d->op = "detach";
+        TRY(advance(p));
+        if (!is_kw(p, "DELETE")) return expected(p, "DELETE after DETACH");
+    }
+    TRY(advance(p)); /* DELETE */
+    for (;;) {
+        cy_node *e;
+        TRY(expr(p, &e));
+        TRY(cy_add(d, e));
+        if (p->tok.kind != TK_COMMA) break;
+        TRY(advance(p));
+    }
+    *out = d;
+    return BSP_OK;
+}
+
+/* MERGE path [ON CREATE SET ... | ON MATCH SET ...]* */
+static int merge_clause(parser *p, cy_node **out)
+{
+    NEW(m, CY_MERGE);
+    TRY(advance(p));
+    NEW(pt, CY_PATTERN);
+    cy_node *path;
+    TRY(path_pattern(p, &path));
+    TRY(cy_add(pt, path));
+    TRY(cy_add(m, pt));
+    while (is_kw(p, "ON")) {
+        NEW(on, CY_ON);
+        TRY(advance(p));
+        if (is_kw(p, "CREATE")) on->op = "create";
+        else if (is_kw(p, "MATCH")) on->op = "match";
+        else return expected(p, "CREATE or MATCH after ON");
+        TRY(advance(p));
+        TRY(expect_kw(p, "SET", "SET after ON CREATE / ON MATCH"));
+        TRY(set_items(p, on));
+        TRY(cy_add(m, on));
+    }
+    *out = m;
+    return BSP_OK;
+}
+
 static int single_query(parser *p, cy_node **out)
 {
     NEW(q, CY_QUERY);
@@ -955,12 +1433,22 @@ static int single_query(parser *p, cy_node **out)
             TRY(cy_add(cr, pt));
             c = cr;
         } else if (is_kw(p, "CALL")) TRY(call_clause(p, &c));
+        else if (is_kw(p, "MERGE")) TRY(merge_clause(p, &c));
+        else if (is_kw(p, "SET")) {
+            NEW(st, CY_SET);
+            TRY(advance(p));
+            TRY(set_items(p, st));
+            c = st;
+        } else if (is_kw(p, "REMOVE")) TRY(remove_clause(p, &c));
+        else if (is_kw(p, "DELETE") || is_kw(p, "DETACH")) TRY(delete_clause(p, &c));
         else
-            return expected(p, q->nkids ? "a clause (MATCH, WITH, RETURN, UNWIND, CREATE, CALL)"
-                                        : "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, CALL)");
+            return expected(p, q->nkids ? "a clause (MATCH, WITH, RETURN, UNWIND, CREATE, MERGE, SET, "
+                                          "REMOVE, DELETE, CALL)"
+                                        : "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, "
+                                          "MERGE, CALL)");
         TRY(cy_add(q, c));
     }
-    if (!q->nkids) return expected(p, "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, CALL)");
+    if (!q->nkids) return expected(p, "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, MERGE, CALL)");
     *out = q;
     return BSP_OK;
 }
@@ -1005,6 +1493,7 @@ int bsp_cypher_parse(const char *text, size_t len, bsp_cypher_ast **out)
     cy_node *root = NULL;
     if (!rc) rc = statement(&p, &root);
     free(p.tok.text);
+    free(p.not_path);
     if (rc) {
         bsp_cypher_ast_free(a);
         return rc;
