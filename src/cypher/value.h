@@ -85,17 +85,27 @@ int cv_bind(sqlite3_stmt *st, int i, const cv *v);
  * lists containing nulls that decide the result). 1 = 1.0 is true. */
 int cv_equals(const cv *a, const cv *b);
 /* Total order for ORDER BY (openCypher orderability): Map < Node < Relationship < List <
- * Path < String < Boolean < Number (NaN largest of the numbers) < null. <0, 0, >0. */
+ * Path < String < bytes < Boolean < Number (NaN largest of the numbers) < null. -1, 0, 1.
+ * 1 and 1.0 are equal in this order; nodes and relationships compare by id. */
 int cv_order(const cv *a, const cv *b);
-/* Comparison for < <= > >=: -1/0/1, or 2 when incomparable (different types, null, NaN
- * involved): the operator then yields null. */
+/* Comparison for < <= > >=: -1/0/1; CV_CMP_NULL (2) when incomparable (null involved,
+ * different types, types without an order such as maps and nodes): the operator then
+ * yields null; CV_CMP_FALSE (3) when numbers are unordered (a NaN is involved): every one
+ * of < <= > >= is then false (TCK Comparison2 [5]). Lists compare lexicographically. */
+#define CV_CMP_NULL 2
+#define CV_CMP_FALSE 3
 int cv_compare(const cv *a, const cv *b);
+/* A byte string whose memcmp order is cv_order (sortkey.c; what cy_sortkey returns).
+ * malloc'd into *out. */
+int cv_sortkey(const cv *v, uint8_t **out, size_t *n);
 
 /* ---- text ---- */
 /* The openCypher TCK literal form: null, true, 1, 1.5, 'it\'s', [1, 2], {a: 1, b: 'x'},
- * (:A:B {k: 1}), [:T {k: 1}], <(:A)-[:T]->(:B)<-[:U]-(:C)>; floats always show a '.' or an
- * exponent (1.0, 1e+30, NaN, Infinity, -Infinity); map keys and labels in stored order.
- * malloc'd; caller frees. */
+ * (:A:B {k: 1}), [:T {k: 1}], <(:A)-[:T]->(:B)<-[:U]-(:C)>; floats are the shortest
+ * round-trip digits and always show a '.' or an exponent, as the TCK writes them (1.0,
+ * 0.00001, 1000000000.0, 1e30, 1.5e-7, NaN, Infinity, -Infinity); bytes as x'0aff'; map
+ * keys and labels in stored order (keys that are not identifiers backquoted).
+ * malloc'd; caller frees (NULL only when out of memory). */
 char *cv_render(const cv *v);
 /* JSON for the CLI's JSON-lines output: nodes {"id":..,"labels":[..],"properties":{..}},
  * relationships {"id":..,"type":..,"start":..,"end":..,"properties":{..}}, bytes as hex
