@@ -30,6 +30,8 @@
 
 /* Until the execution engine is on main, its functions are weak references: the runner
  * links, and says "skipped" when they are absent. */
+#define TCK_ENGINE_WEAK 1
+#if TCK_ENGINE_WEAK
 #pragma weak bsp_cypher_open
 #pragma weak bsp_cypher_close
 #pragma weak bsp_cypher_exec
@@ -39,6 +41,7 @@
 #pragma weak bsp_cypher_result_cell
 #pragma weak bsp_cypher_result_stats
 #pragma weak bsp_cypher_result_free
+#endif
 
 /* The folders the pass-rate target is measured over. */
 static const char *const TARGET_FOLDERS[] = {
@@ -171,6 +174,25 @@ static int fail(sc_outcome *o, const char *fmt, ...) {
     return -1;
 }
 
+/* --verbose: show what the engine returned. */
+static void dump_result(const bsp_cypher_result *r) {
+    size_t nc = bsp_cypher_result_ncols(r), nr = bsp_cypher_result_nrows(r);
+    printf("    result (%zu rows):", nr);
+    for (size_t c = 0; c < nc; c++) printf(" %s%s", c ? "| " : "| ", bsp_cypher_result_colname(r, c));
+    printf("%s\n", nc ? " |" : "");
+    for (size_t i = 0; i < nr && i < 50; i++) {
+        printf("      ");
+        for (size_t c = 0; c < nc; c++) {
+            const char *cell = bsp_cypher_result_cell(r, i, c);
+            char shown[240];
+            one_line(cell ? cell : "(no cell)", shown, sizeof shown);
+            printf("| %s ", shown);
+        }
+        printf("|\n");
+    }
+    if (nr > 50) printf("      ...\n");
+}
+
 static int exec_query(sc_state *st, const char *q, int main_query) {
     if (st->res) {
         bsp_cypher_result_free(st->res);
@@ -184,8 +206,10 @@ static int exec_query(sc_state *st, const char *q, int main_query) {
         st->failed = 1;
         snprintf(st->errmsg, sizeof st->errmsg, "%s", bsp_errmsg());
         st->res = NULL;
+        if (opt.verbose) printf("    error: %s\n", st->errmsg);
         return rc;
     }
+    if (opt.verbose) dump_result(st->res);
     if (main_query) {
         bsp_cypher_result_stats(st->res, &st->stats);
         st->have_stats = 1;
@@ -500,6 +524,7 @@ static void run_isolated(const gk_scenario *sc, sc_outcome *o) {
         signal(SIGALRM, SIG_DFL);
         alarm(opt.timeout);
         run_steps(sc, o);
+        fflush(stdout); /* --verbose output; _exit below does not flush */
         char msg[sizeof o->reason + 2];
         int n = snprintf(msg, sizeof msg, "%c%s", o->ok ? 'P' : 'F', o->reason);
         ssize_t w = write(fds[1], msg, (size_t)n);
@@ -745,6 +770,10 @@ static int run_tck(void) {
                 continue;
             }
             sc_outcome o;
+            if (opt.verbose) {
+                printf("== %s\n", id);
+                fflush(stdout);
+            }
             if (opt.isolate) run_isolated(&f.sc[si], &o);
             else run_inprocess(&f.sc[si], &o);
             int experr = expects_error(&f.sc[si]);
@@ -1110,9 +1139,11 @@ int main(int argc, char **argv) {
                "$BSP_SOURCE_DIR; set BSP_TCK_FEATURES)\n");
         return 0;
     }
+#if TCK_ENGINE_WEAK
     if (!bsp_cypher_exec && !opt.list) {
         printf("skipped: the Cypher execution engine is not linked yet\n");
         return 0;
     }
+#endif
     return run_tck();
 }
