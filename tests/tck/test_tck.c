@@ -1102,6 +1102,35 @@ static void test_expected_cells_parse(void) {
     sl_free(&files);
 }
 
+/* The fuzz seeds (fuzz/seeds/tck) through the same checks as fuzz/fuzz_tck.c, so they also
+ * run under the sanitizers. */
+static void replay_one(const char *bytes, size_t len) {
+    if (len < 1) return;
+    char *text = malloc(len);
+    if (!text) return;
+    memcpy(text, bytes + 1, len - 1);
+    text[len - 1] = 0;
+    if (bytes[0] & 1) {
+        tv v;
+        char err[200];
+        if (tv_parse(text, len - 1, &v, err, sizeof err) == 0) {
+            CHECK(tv_equal(&v, &v, 0) && tv_equal(&v, &v, 1));
+            tv_free(&v);
+        } else {
+            CHECK(err[0] != 0);
+        }
+    } else {
+        gk_feature f;
+        if (gk_parse(text, &f)) CHECK(f.err[0] != 0);
+        gk_feature_free(&f);
+    }
+    free(text);
+}
+
+static void test_fuzz_seeds(void) {
+    if (getenv("BSP_SOURCE_DIR")) CHECK(test_replay_seeds("tck", replay_one) >= 4);
+}
+
 int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -1131,6 +1160,7 @@ int main(int argc, char **argv) {
     RUN(test_gherkin);
     RUN(test_gherkin_corpus);
     RUN(test_expected_cells_parse);
+    RUN(test_fuzz_seeds);
     if (test_failed_ || opt.self_test_only) return test_finish();
     test_finish();
 
