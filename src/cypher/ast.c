@@ -163,6 +163,7 @@ static const char *kind_name(cy_kind k)
     case CY_DELETE: return "delete";
     case CY_MERGE: return "merge";
     case CY_ON: return "on";
+    case CY_EXISTS: return "exists";
     default: return "?";
     }
 }

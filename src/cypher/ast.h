@@ -28,7 +28,9 @@ typedef enum {
      *                                               unset), pred or _, proj (required).
      * CY_PATTERN_PRED (pattern-pred (path ...))    a relationship pattern used as an expression
      *                                               (`WHERE (a)-[:T]->(b)`); kid: CY_PATH with
-     *                                               at least one CY_REL, no path variable.
+     *                                               at least one CY_REL, no path variable. Only
+     *                                               inside a WHERE predicate (also the WHERE of
+     *                                               a comprehension or quantifier).
      * CY_QUANT       (quant any x list pred)        op = "any" | "all" | "none" | "single";
      *                                               kids: CY_VAR, list, pred or _.
      * CY_REDUCE      (reduce acc init x list expr)  `reduce(acc = init, x IN list | expr)`;
@@ -52,9 +54,12 @@ typedef enum {
      *                                               kids: CY_PATTERN with exactly one CY_PATH,
      *                                               then CY_ON actions in source order.
      * CY_ON          (on create item...)            op = "create" | "match"; kids: CY_SET_ITEM.
+     * CY_EXISTS      (exists (query ...))           `EXISTS { ... }`; kid: CY_QUERY or CY_UNION.
+     *                                               The short form `EXISTS { (a)-->(b) WHERE p }`
+     *                                               becomes (query (match (pattern ...) (where p))).
      */
     CY_HAS_LABELS, CY_LIST_COMP, CY_PATTERN_COMP, CY_PATTERN_PRED, CY_QUANT, CY_REDUCE,
-    CY_MAP_PROJ, CY_SET, CY_SET_ITEM, CY_REMOVE, CY_DELETE, CY_MERGE, CY_ON
+    CY_MAP_PROJ, CY_SET, CY_SET_ITEM, CY_REMOVE, CY_DELETE, CY_MERGE, CY_ON, CY_EXISTS
 } cy_kind;
 
 typedef struct cy_node {

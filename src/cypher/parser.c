@@ -27,6 +27,7 @@ typedef struct {
     const char *prev_end; /* end of the last consumed token in the source */
     cy_node *pending;   /* an atom already parsed on speculation; atom() returns it next */
     uint8_t *not_path;  /* bit per source byte: a speculative path parse failed here */
+    int in_where;       /* parsing a WHERE predicate: pattern predicates are allowed */
 } parser;
 
 /* Parser state for speculation: the lexer, the current token (own copy of its text) and
@@ -34,7 +35,7 @@ typedef struct {
 typedef struct {
     cy_lexer lx;
     cy_token tok;
-    int depth;
+    int depth, in_where;
     const char *prev_end;
 } pstate;
 
@@ -44,6 +45,7 @@ static int save(const parser *p, pstate *st)
     st->tok = p->tok;
     st->depth = p->depth;
     st->prev_end = p->prev_end;
+    st->in_where = p->in_where;
     if (p->tok.text) {
         st->tok.text = malloc(p->tok.text_len + 1);
         if (!st->tok.text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -59,6 +61,7 @@ static void restore(parser *p, pstate *st)
     p->tok = st->tok;
     p->depth = st->depth;
     p->prev_end = st->prev_end;
+    p->in_where = st->in_where;
     p->pending = NULL;
 }
 
@@ -184,8 +187,33 @@ static int name(parser *p, cy_node *n, int any_word, const char *what)
 static int expr(parser *p, cy_node **out);
 static int lookups(parser *p, cy_node **out);
 static int node_pattern(parser *p, cy_node **out);
-static int path_tail(parser *p, cy_node *path);
+static int path_tail(parser *p, cy_node *path, int in_expr);
 static int path_pattern(parser *p, cy_node **out);
+static int pattern(parser *p, cy_node **out);
+static int where_opt(parser *p, cy_node *owner);
+static int union_query(parser *p, cy_node **out);
+
+/* A WHERE predicate: the one place a pattern predicate may stand (openCypher TCK:
+ * `RETURN (n)-->()` is UnexpectedSyntax). */
+static int where_pred(parser *p, cy_node **out)
+{
+    int saved = p->in_where;
+    p->in_where = 1;
+    int rc = expr(p, out);
+    p->in_where = saved;
+    return rc;
+}
+
+static int pattern_pred(parser *p, cy_node *path, cy_node **out)
+{
+    if (!p->in_where)
+        return bsp_err(BSP_EINVAL, "%d:%d: a pattern predicate is only allowed in WHERE (use a pattern "
+                       "comprehension or EXISTS { } elsewhere)", path->line, path->col);
+    NEW(pp, CY_PATTERN_PRED);
+    TRY(cy_add(pp, path));
+    *out = pp;
+    return BSP_OK;
+}
 static int label_list(parser *p, cy_node *owner, cy_kind k);
 
 static int enter(parser *p)
@@ -296,7 +324,7 @@ static int spec_path(parser *p, int allow_var, cy_node **out, int *committed)
     TRY(cy_add(path, n));
     if (!rel_follows(p)) return BSP_OK;
     *committed = 1;
-    TRY(path_tail(p, path));
+    TRY(path_tail(p, path, 1));
     *out = path;
     return BSP_OK;
 }
@@ -336,7 +364,7 @@ static int list_comp(parser *p, cy_node *var, cy_node **out)
     int rc = 0;
     if (accept_kw(p, "WHERE", &rc)) {
         TRY(rc);
-        TRY(expr(p, &pred));
+        TRY(where_pred(p, &pred));
     }
     TRY(rc);
     if (p->tok.kind == TK_PIPE) {
@@ -377,7 +405,7 @@ static int bracket(parser *p, cy_node **out)
                 cy_node *pred = NULL, *proj;
                 if (accept_kw(p, "WHERE", &rc)) {
                     TRY(rc);
-                    TRY(expr(p, &pred));
+                    TRY(where_pred(p, &pred));
                 } else if (!(pred = absent(p))) return BSP_ENOMEM;
                 TRY(expect_kind(p, TK_PIPE, "'|' in pattern comprehension"));
                 TRY(expr(p, &proj));
@@ -393,8 +421,8 @@ static int bracket(parser *p, cy_node **out)
                 mark_not_path(p, off);
             } else {
                 drop(&st);
-                NEW(pp, CY_PATTERN_PRED);
-                TRY(cy_add(pp, path));
+                cy_node *pp;
+                TRY(pattern_pred(p, path, &pp));
                 p->pending = pp; /* the first element starts with this atom */
             }
         }
@@ -429,7 +457,7 @@ static int quantifier(parser *p, const char *op, cy_node **out)
     int rc = 0;
     if (accept_kw(p, "WHERE", &rc)) {
         TRY(rc);
-        TRY(expr(p, &pred));
+        TRY(where_pred(p, &pred));
     } else if (!(pred = absent(p))) return BSP_ENOMEM;
     TRY(rc);
     TRY(expect_kind(p, TK_RPAREN, "WHERE or ')' after the list"));
@@ -519,6 +547,34 @@ static int map_projection(parser *p, cy_node *subj, cy_node **out)
     return BSP_OK;
 }
 
+/* EXISTS { pattern [WHERE pred] } or EXISTS { query }; the short form becomes the query
+ * MATCH pattern [WHERE pred]. v is the already consumed EXISTS (reused as the node). */
+static int exists_subquery(parser *p, cy_node *v, cy_node **out)
+{
+    v->kind = CY_EXISTS;
+    free(v->s);
+    v->s = NULL;
+    v->slen = 0;
+    TRY(advance(p)); /* '{' */
+    int saved = p->in_where, rc;
+    p->in_where = 0;
+    cy_node *q = NULL;
+    if (p->tok.kind == TK_LPAREN || (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_EQ, NULL))) {
+        cy_node *m = mk(p, CY_MATCH), *pt;
+        q = mk(p, CY_QUERY);
+        rc = !m || !q ? BSP_ENOMEM : pattern(p, &pt);
+        if (!rc) rc = cy_add(m, pt);
+        if (!rc) rc = where_opt(p, m);
+        if (!rc) rc = cy_add(q, m);
+    } else rc = union_query(p, &q);
+    p->in_where = saved;
+    TRY(rc);
+    TRY(cy_add(v, q));
+    TRY(expect_kind(p, TK_RBRACE, "'}' after EXISTS subquery"));
+    *out = v;
+    return BSP_OK;
+}
+
 static int atom(parser *p, cy_node **out)
 {
     if (p->pending) {
@@ -560,10 +616,7 @@ static int atom(parser *p, cy_node **out)
         TRY(try_path(p, 0, &path, &st));
         if (path) {
             drop(&st);
-            NEW(pp, CY_PATTERN_PRED);
-            TRY(cy_add(pp, path));
-            *out = pp;
-            return BSP_OK;
+            return pattern_pred(p, path, out);
         }
         TRY(advance(p));
         TRY(expr(p, out));
@@ -595,7 +648,10 @@ static int atom(parser *p, cy_node **out)
     /* variable or function call name.sub(...) */
     NEW(v, CY_VAR);
     TRY(cy_set_s(v, t->text, t->text_len));
+    int quoted = t->quoted;
     TRY(advance(p));
+    if (p->tok.kind == TK_LBRACE && !quoted && strcasecmp(v->s, "exists") == 0)
+        return exists_subquery(p, v, out);
     if (p->tok.kind == TK_LBRACE) return map_projection(p, v, out);
     if (p->tok.kind != TK_LPAREN && p->tok.kind != TK_DOT) {
         *out = v;
@@ -1080,17 +1136,19 @@ static int path_pattern(parser *p, cy_node **out)
     cy_node *n;
     TRY(node_pattern(p, &n));
     TRY(cy_add(path, n));
-    TRY(path_tail(p, path));
+    TRY(path_tail(p, path, 0));
     *out = path;
     return BSP_OK;
 }
 
-/* (rel node)* after a path's first node */
-static int path_tail(parser *p, cy_node *path)
+/* (rel node)* after a path's first node. In an expression the path ends before anything
+ * that does not start a relationship, so `(a)-->() - 1` and `(a)-->() < x` stay operators. */
+static int path_tail(parser *p, cy_node *path, int in_expr)
 {
     cy_node *n;
     for (;;) {
         int left = 0;
+        if (in_expr && !rel_follows(p)) break;
         if (p->tok.kind == TK_LT) {
             left = 1;
             TRY(advance(p));
@@ -1127,7 +1185,7 @@ static int where_opt(parser *p, cy_node *owner)
     TRY(rc);
     NEW(w, CY_WHERE);
     cy_node *e;
-    TRY(expr(p, &e));
+    TRY(where_pred(p, &e));
     TRY(cy_add(w, e));
     return cy_add(owner, w);
 }
@@ -1408,7 +1466,8 @@ static int single_query(parser *p, cy_node **out)
     int ended = 0;
     for (;;) {
         cy_node *c = NULL;
-        if (p->tok.kind == TK_EOF || p->tok.kind == TK_SEMI || is_kw(p, "UNION")) break;
+        if (p->tok.kind == TK_EOF || p->tok.kind == TK_SEMI || p->tok.kind == TK_RBRACE || is_kw(p, "UNION"))
+            break;
         if (ended) return expected(p, "end of query after RETURN");
         if (is_kw(p, "MATCH")) TRY(match_clause(p, 0, &c));
         else if (is_kw(p, "OPTIONAL")) TRY(match_clause(p, 1, &c));
@@ -1449,11 +1508,19 @@ static int single_query(parser *p, cy_node **out)
         TRY(cy_add(q, c));
     }
     if (!q->nkids) return expected(p, "a clause (MATCH, OPTIONAL MATCH, RETURN, WITH, UNWIND, CREATE, MERGE, CALL)");
+    for (size_t i = 0; q->nkids > 1 && i < q->nkids; i++) {
+        cy_node *c = q->kids[i];
+        for (size_t j = 0; c->kind == CY_CALL && j < c->nkids; j++)
+            if (c->kids[j]->kind == CY_YIELD && c->kids[j]->nkids && c->kids[j]->kids[0]->kind == CY_STAR)
+                return bsp_err(BSP_EINVAL, "%d:%d: YIELD * is only allowed in a standalone CALL",
+                               c->kids[j]->line, c->kids[j]->col);
+    }
     *out = q;
     return BSP_OK;
 }
 
-static int statement(parser *p, cy_node **out)
+/* single_query [UNION [ALL] single_query]... */
+static int union_query(parser *p, cy_node **out)
 {
     cy_node *q;
     TRY(single_query(p, &q));
@@ -1475,6 +1542,14 @@ static int statement(parser *p, cy_node **out)
         TRY(rc);
         q = u;
     }
+    *out = q;
+    return BSP_OK;
+}
+
+static int statement(parser *p, cy_node **out)
+{
+    cy_node *q;
+    TRY(union_query(p, &q));
     if (p->tok.kind == TK_SEMI) TRY(advance(p));
     if (p->tok.kind != TK_EOF) return expected(p, "end of input");
     *out = q;
