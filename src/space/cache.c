@@ -183,12 +183,13 @@ int cache_record_write(space_cache *c, uint16_t addr, const uint64_t v[BSP_WORDS
 {
     if (!cache_bit(c->occupied, addr))
         return bsp_err(BSP_ENOTFOUND, "address 0x%02x:%02x is not occupied", addr >> 8, addr & 0xFF);
-    uint64_t vis[BSP_WORDS];
     bsp_delta d;
-    cache_visible(c, addr, vis);
-    bsp_delta_compute(&d, vis, v);
+    cache_diff(c, addr, v, &d);
     int rc = cache_record_delta(c, addr, &d);
-    if (rc == BSP_OK && applied) *applied = d;
+    if (rc == BSP_OK && applied) {
+        *applied = d;
+        memset(applied->words + d.nnz, 0, 8 * (size_t)(BSP_WORDS - d.nnz)); /* delta.h invariant */
+    }
     return rc;
 }
 

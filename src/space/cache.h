@@ -51,6 +51,17 @@ int cache_record_write(space_cache *c, uint16_t addr, const uint64_t v[BSP_WORDS
 /* read_through: CACHE_CLEAN (use c->base[addr]; valid while the lock is held) or
  * CACHE_PATCHED with base ^ entry copied into patched. */
 cache_read cache_read_through(const space_cache *c, uint16_t addr, uint64_t patched[BSP_WORDS]);
+/* d = the XorDelta from the visible value of addr to v (compute(visible, v)), without
+ * building the visible record (cache_diff.c). d is compact: bitmap, nnz and words[0..nnz)
+ * are set, words[nnz..255] are NOT cleared (callers that hand d out clear them). */
+void cache_diff(const space_cache *c, uint16_t addr, const uint64_t v[BSP_WORDS], bsp_delta *d);
+/* Its two forms (tests call both; the AVX-512 one only where the fp kernel choice is avx512):
+ * base ^ (entry bitmap ebm / words ewords, both NULL for no entry) against v; writes the
+ * delta bitmap and payload (out_words has room for 256 words) and returns nnz. */
+uint32_t cache_diff_portable(const uint64_t *base, const uint64_t *ebm, const uint64_t *ewords,
+                             const uint64_t *v, uint64_t out_bm[4], uint64_t *out_words);
+uint32_t cache_diff_avx512(const uint64_t *base, const uint64_t *ebm, const uint64_t *ewords,
+                           const uint64_t *v, uint64_t out_bm[4], uint64_t *out_words);
 /* Copy the visible value into out (base, patched when dirty). */
 void cache_visible(const space_cache *c, uint16_t addr, uint64_t out[BSP_WORDS]);
 static inline bool cache_is_dirty(const space_cache *c, uint16_t addr) { return cache_bit(c->has, addr); }

@@ -478,16 +478,10 @@ int bsp_space_put(bsp_space *sp, uint16_t addr, const uint64_t rec[BSP_WORDS])
     pthread_mutex_lock(&sp->wmu);
     if (bit_get(sp->occ, addr)) {
         /* record_write: d = compute(visible, rec). Only wmu holders change records and the
-         * cache, so they can be read here without the rwlock; a clean address's visible value
-         * is its base record, compared in place. */
+         * cache, so they can be read here without the rwlock; cache_diff compares against
+         * base ^ entry in place (d is compact: only words[0..nnz) are read below). */
         bsp_delta d;
-        if (!cache_is_dirty(&sp->cache, addr)) {
-            bsp_delta_compute(&d, sp->rec[addr], rec);
-        } else {
-            _Alignas(64) uint64_t vis[BSP_WORDS];
-            cache_visible(&sp->cache, addr, vis);
-            bsp_delta_compute(&d, vis, rec);
-        }
+        cache_diff(&sp->cache, addr, rec, &d);
         rc = space_do_delta(sp, addr, &d, &seq);
     } else {
         rc = space_do_write_at(sp, addr, rec, &seq);

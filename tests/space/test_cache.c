@@ -1,6 +1,7 @@
 /* The write cache (spec §11): vector 18.8, visible values, read_through, counters, and a
  * property test against a plain model (visible = last written value). */
 #include "bindspace/delta.h"
+#include "fp/kernels.h"
 #include "space/cache.h"
 #include "test.h"
 
@@ -150,6 +151,52 @@ static void test_model(void)
     cache_destroy(&c);
 }
 
+/* cache_diff (both forms) equals bsp_delta_compute(visible, v) for entries and records with
+ * every density: no entry, sparse and full entries, records equal to the visible value, to
+ * the base, and differing in single words, whole blocks or everywhere. */
+static void test_diff(void)
+{
+    space_cache c;
+    setup(&c);
+    test_rng r;
+    test_rng_seed(&r, 4242);
+    uint16_t a = 0x9001;
+    occ[a >> 6] |= 1ull << (a & 63);
+    bool avx512 = fp_kernel_by_name("avx512") != NULL;
+    for (int step = 0; step < 2000; step++) {
+        if (step % 50 == 0) { /* a fresh base, entry emptied */
+            cache_drop(&c, a);
+            for (int w = 0; w < BSP_WORDS; w++) base[a][w] = step % 100 ? test_rng_next(&r) : 0;
+        }
+        uint64_t vis[BSP_WORDS], v[BSP_WORDS];
+        cache_visible(&c, a, vis);
+        memcpy(v, vis, sizeof v);
+        switch (test_rng_below(&r, 5)) {
+        case 0: break; /* unchanged */
+        case 1: memcpy(v, base[a], sizeof v); break;
+        case 2: for (int j = 0; j < 1 + (int)test_rng_below(&r, 4); j++) v[test_rng_below(&r, BSP_WORDS)] ^= test_rng_next(&r); break;
+        case 3: { int b = (int)test_rng_below(&r, 32); for (int w = 8 * b; w < 8 * b + 8; w++) v[w] = test_rng_next(&r); } break;
+        default: for (int w = 0; w < BSP_WORDS; w++) if (test_rng_below(&r, 3)) v[w] = test_rng_next(&r);
+        }
+        bsp_delta want, got;
+        bsp_delta_compute(&want, vis, v);
+        memset(&got, 0xAB, sizeof got);
+        cache_diff(&c, a, v, &got);
+        memset(got.words + got.nnz, 0, 8 * (size_t)(BSP_WORDS - got.nnz));
+        CHECK(bsp_delta_equal(&got, &want));
+        const cache_entry *e = c.entries[a];
+        for (int form = 0; form < (avx512 ? 2 : 1); form++) {
+            memset(&got, 0xCD, sizeof got);
+            got.nnz = (form ? cache_diff_avx512 : cache_diff_portable)(base[a], e ? e->bitmap : NULL,
+                                                                      e ? e->words : NULL, v, got.bitmap, got.words);
+            memset(got.words + got.nnz, 0, 8 * (size_t)(BSP_WORDS - got.nnz));
+            CHECK(bsp_delta_equal(&got, &want));
+        }
+        CHECK_OK(cache_record_write(&c, a, v, NULL)); /* the entry grows and shrinks */
+    }
+    cache_destroy(&c);
+}
+
 int main(void)
 {
     base = calloc(65536, BSP_BYTES);
@@ -157,6 +204,7 @@ int main(void)
     RUN(test_unoccupied_is_error);
     RUN(test_should_flush_and_apply);
     RUN(test_model);
+    RUN(test_diff);
     free(base);
     return test_finish();
 }
