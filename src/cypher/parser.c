@@ -210,6 +210,8 @@ static int pattern_pred(parser *p, cy_node *path, cy_node **out)
         return bsp_err(BSP_EINVAL, "%d:%d: a pattern predicate is only allowed in WHERE (use a pattern "
                        "comprehension or EXISTS { } elsewhere)", path->line, path->col);
     NEW(pp, CY_PATTERN_PRED);
+    pp->line = path->line;
+    pp->col = path->col;
     TRY(cy_add(pp, path));
     *out = pp;
     return BSP_OK;
@@ -355,9 +357,11 @@ static int try_path(parser *p, int allow_var, cy_node **out, pstate *st)
 }
 
 /* After "[x IN": list [WHERE pred] [| proj] ']' */
-static int list_comp(parser *p, cy_node *var, cy_node **out)
+static int list_comp(parser *p, cy_node *var, const cy_token *lbrack, cy_node **out)
 {
     NEW(c, CY_LIST_COMP);
+    c->line = lbrack->line;
+    c->col = lbrack->col;
     TRY(advance(p)); /* IN */
     cy_node *list, *pred = NULL, *proj = NULL;
     TRY(expr(p, &list));
@@ -385,11 +389,12 @@ static int list_comp(parser *p, cy_node *var, cy_node **out)
 /* '[' ... ']': list comprehension, pattern comprehension or list literal */
 static int bracket(parser *p, cy_node **out)
 {
+    cy_token lb = p->tok; /* position only: its text is NULL */
     TRY(advance(p)); /* '[' */
     if (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_IDENT, "IN")) {
         NEW(v, CY_VAR);
         TRY(name(p, v, 0, "a variable"));
-        return list_comp(p, v, out);
+        return list_comp(p, v, &lb, out);
     }
     if (p->tok.kind == TK_LPAREN ||
         (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_EQ, NULL))) {
@@ -402,6 +407,8 @@ static int bracket(parser *p, cy_node **out)
             if (is_kw(p, "WHERE") || p->tok.kind == TK_PIPE) {
                 drop(&st);
                 NEW(c, CY_PATTERN_COMP);
+                c->line = lb.line;
+                c->col = lb.col;
                 cy_node *pred = NULL, *proj;
                 if (accept_kw(p, "WHERE", &rc)) {
                     TRY(rc);
@@ -428,6 +435,8 @@ static int bracket(parser *p, cy_node **out)
         }
     }
     NEW(l, CY_LIST);
+    l->line = lb.line;
+    l->col = lb.col;
     if (p->tok.kind != TK_RBRACK || p->pending) {
         for (;;) {
             cy_node *e;
@@ -500,6 +509,8 @@ static int reduce_expr(parser *p, cy_node **out)
 static int map_projection(parser *p, cy_node *subj, cy_node **out)
 {
     NEW(m, CY_MAP_PROJ);
+    m->line = subj->line;
+    m->col = subj->col;
     TRY(cy_add(m, subj));
     TRY(advance(p)); /* '{' */
     if (p->tok.kind != TK_RBRACE) {
@@ -774,11 +785,12 @@ static int lookups(parser *p, cy_node **out)
 static int postfix(parser *p, cy_node **out)
 {
     cy_node *e;
+    int line = p->tok.line, col = p->tok.col;
     TRY(lookups(p, &e));
     if (p->tok.kind == TK_COLON) {
         NEW(h, CY_HAS_LABELS);
-        h->line = e->line;
-        h->col = e->col;
+        h->line = line;
+        h->col = col;
         TRY(cy_add(h, e));
         TRY(label_list(p, h, CY_LABELS));
         e = h;

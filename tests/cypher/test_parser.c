@@ -2,6 +2,7 @@
  * statements against their line:column message. */
 #include "bindspace/cypher.h"
 #include "bindspace/error.h"
+#include "cypher/ast.h"
 #include "test.h"
 
 static char *sx(const char *q)
@@ -309,6 +310,51 @@ static void test_updating_clauses(void)
     FAILS("MERGE (a), (b)", "1:10: expected a clause");
 }
 
+/* Depth-first search for the first node of a kind. */
+static const cy_node *find_kind(const cy_node *n, cy_kind k)
+{
+    if (n->kind == k) return n;
+    for (size_t i = 0; i < n->nkids; i++) {
+        const cy_node *f = find_kind(n->kids[i], k);
+        if (f) return f;
+    }
+    return NULL;
+}
+
+/* New nodes carry the position where their text starts (the translator's errors cite it). */
+static void test_positions(void)
+{
+    static const struct {
+        const char *q;
+        cy_kind k;
+        int line, col;
+    } cases[] = {
+        {"RETURN 1,\n  [x IN l | x]", CY_LIST_COMP, 2, 3},
+        {"RETURN [(a)-->() | a]", CY_PATTERN_COMP, 1, 8},
+        {"MATCH (a) WHERE NOT (a)-->() RETURN a", CY_PATTERN_PRED, 1, 21},
+        {"RETURN 1, all(x IN l WHERE x)", CY_QUANT, 1, 11},
+        {"RETURN reduce(s = 0, x IN l | s)", CY_REDUCE, 1, 8},
+        {"RETURN 1, n{.a}", CY_MAP_PROJ, 1, 11},
+        {"MATCH (n) WHERE n.x:A RETURN n", CY_HAS_LABELS, 1, 17},
+        {"MATCH (n) SET n.a = 1, n:B", CY_SET_ITEM, 1, 15},
+        {"MATCH (n)\nDETACH DELETE n", CY_DELETE, 2, 1},
+        {"MERGE (n) ON MATCH SET n.a = 1", CY_ON, 1, 11},
+        {"MATCH (n) WHERE exists { (n)-->() } RETURN n", CY_EXISTS, 1, 17},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bsp_cypher_ast *a = NULL;
+        CHECK(bsp_cypher_parse(cases[i].q, strlen(cases[i].q), &a) == 0);
+        if (!a) continue;
+        const cy_node *n = find_kind(a->root, cases[i].k);
+        CHECK(n != NULL);
+        if (n) {
+            CHECK_EQ_U((unsigned)n->line, (unsigned)cases[i].line);
+            CHECK_EQ_U((unsigned)n->col, (unsigned)cases[i].col);
+        }
+        bsp_cypher_ast_free(a);
+    }
+}
+
 static void test_number_literals(void)
 {
     char q[700];
@@ -419,6 +465,7 @@ int main(void)
     RUN(test_map_projection);
     RUN(test_updating_clauses);
     RUN(test_number_literals);
+    RUN(test_positions);
     RUN(test_depth_limit);
     RUN(test_speculation_is_polynomial);
     RUN(test_random_input);
