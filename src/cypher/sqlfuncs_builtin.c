@@ -993,27 +993,30 @@ static void f_case(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
     const char *p;
     size_t n;
     if (get_str(ctx, d, argv[0], &p, &n) <= 0) return;
-    /* a mapped code point never needs more than 4 bytes; ß → SS takes 2 for 2 */
-    char *out = sqlite3_malloc64(n + 1);
+    /* with these tables a mapping never lengthens a code point (ß → SS is 2 bytes for 2),
+     * but the buffer grows if one ever does */
+    size_t cap = n + 1;
+    char *out = sqlite3_malloc64(cap);
     if (!out) { sqlite3_result_error_nomem(ctx); return; }
     size_t o = 0;
     const unsigned char *u = (const unsigned char *)p;
     for (size_t i = 0; i < n;) {
         uint32_t c;
         size_t len = cp_decode(u, n, i, &c);
-        if (c == 0xFFFFFFFFu) { out[o++] = p[i]; i++; continue; }
-        if (d->op == 0 && c == 0xDF) { out[o++] = 'S'; out[o++] = 'S'; i += len; continue; }
-        uint32_t m = d->op == 0 ? cp_upper(c) : cp_lower(c);
         char tmp[4];
-        size_t ml = cp_encode(m, tmp);
-        if (ml > len) {   /* ſ → S shrinks; growth cannot happen with these tables */
-            char *bigger = sqlite3_realloc64(out, (sqlite3_uint64)(o + ml + (n - i) * 2 + 1));
+        size_t ml;
+        if (c == 0xFFFFFFFFu) { tmp[0] = p[i]; ml = 1; }
+        else if (d->op == 0 && c == 0xDF) { tmp[0] = 'S'; tmp[1] = 'S'; ml = 2; }
+        else ml = cp_encode(d->op == 0 ? cp_upper(c) : cp_lower(c), tmp);
+        i += len;
+        if (o + ml + (n - i) + 1 > cap) {
+            cap = 2 * (o + ml + (n - i) + 1);
+            char *bigger = sqlite3_realloc64(out, cap);
             if (!bigger) { sqlite3_free(out); sqlite3_result_error_nomem(ctx); return; }
             out = bigger;
         }
         memcpy(out + o, tmp, ml);
         o += ml;
-        i += len;
     }
     sqlite3_result_text64(ctx, out, o, sqlite3_free, SQLITE_UTF8);
 }

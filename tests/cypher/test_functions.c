@@ -569,6 +569,126 @@ static void test_distinct(void)
     AGG("SELECT count(DISTINCT column1)" VALS("(cy_list(1)), (cy_list(1)), (NULL)"), "1");
 }
 
+/* Property: every function, called with 0..3 arguments drawn from a pool of awkward values
+ * (nulls, extreme Integers, NaN and infinities, strings with invalid UTF-8, malformed tagged
+ * BLOBs, every kind of composite value), either returns a value that renders or fails with
+ * an openCypher error class. Under ASan this is the crash and leak check of both files. */
+static const struct { const char *name; int amin, amax; } all_functions[] = {
+    {"abs", 1, 1}, {"ceil", 1, 1}, {"floor", 1, 1}, {"round", 1, 3}, {"sign", 1, 1},
+    {"sqrt", 1, 1}, {"exp", 1, 1}, {"log", 1, 1}, {"log10", 1, 1}, {"sin", 1, 1},
+    {"cos", 1, 1}, {"tan", 1, 1}, {"asin", 1, 1}, {"acos", 1, 1}, {"atan", 1, 1},
+    {"atan2", 2, 2}, {"pi", 0, 0}, {"e", 0, 0}, {"rand", 0, 0}, {"tointeger", 1, 1},
+    {"tofloat", 1, 1}, {"toboolean", 1, 1}, {"tostring", 1, 1}, {"size", 1, 1},
+    {"length", 1, 1}, {"head", 1, 1}, {"last", 1, 1}, {"tail", 1, 1}, {"reverse", 1, 1},
+    {"range", 2, 3}, {"keys", 1, 1}, {"labels", 1, 1}, {"type", 1, 1}, {"id", 1, 1},
+    {"properties", 1, 1}, {"nodes", 1, 1}, {"relationships", 1, 1}, {"startnode", 1, 1},
+    {"endnode", 1, 1}, {"coalesce", 1, 3}, {"toupper", 1, 1}, {"tolower", 1, 1},
+    {"trim", 1, 1}, {"ltrim", 1, 1}, {"rtrim", 1, 1}, {"substring", 2, 3}, {"left", 2, 2},
+    {"right", 2, 2}, {"replace", 3, 3}, {"split", 2, 2}, {"cot", 1, 1}, {"degrees", 1, 1},
+    {"radians", 1, 1}, {"haversin", 1, 1}, {"isnan", 1, 1}, {"tointegerornull", 1, 1},
+    {"tofloatornull", 1, 1}, {"tobooleanornull", 1, 1}, {"tostringornull", 1, 1},
+};
+
+static bool error_has_class(const char *msg)
+{
+    static const char *const classes[] = {"TypeError: ", "ArgumentError: ", "ArithmeticError: ",
+                                          "SemanticError: "};
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        if (strncmp(msg, classes[i], strlen(classes[i])) == 0) return true;
+    return false;
+}
+
+static void test_property_any_arguments(void)
+{
+    static const char *const pool_sql[] = {
+        "NULL", "0", "1", "-1", "2", "7", "100", "9223372036854775807",
+        "-9223372036854775807 - 1", "0.5", "-2.5", "1e308", "-0.0", "cy_f_sqrt(-1)",
+        "cy_f_log(0)", "-cy_f_log(0)", "''", "'abc'", "' 12 '", "'1.5e3'", "'true'",
+        "'h\xc3\xa9llo'", "CAST(x'ff80c3' AS TEXT)", "CAST(x'e282' AS TEXT)", "x''", "x'00'",
+        "zeroblob(2048)", "x'c75901'", "x'c75901ff'", "x'c75901000000'",
+        "x'c75901ffffffffffffffff'", "cy_bool(1)", "cy_bool(0)", "cy_list()",
+        "cy_list(1, 'a', NULL)", "cy_list(',', ';')", "cy_map()", "cy_map('k', 1, 'z', NULL)",
+        NODE_A, NODE_B, REL_T, PATH_1, "cy_path(" NODE_B ")",
+    };
+    enum { NPOOL = sizeof pool_sql / sizeof pool_sql[0] };
+    sqlite3_value *pool[NPOOL];
+    for (size_t i = 0; i < NPOOL; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT %s", pool_sql[i]);
+        sqlite3_stmt *st = NULL;
+        pool[i] = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            pool[i] = sqlite3_value_dup(sqlite3_column_value(st, 0));
+        sqlite3_finalize(st);
+        CHECK(pool[i] != NULL);
+        if (!pool[i]) return;
+    }
+    test_rng rng;
+    test_rng_seed(&rng, 20261121);
+    int values = 0, errors = 0;
+    for (int iter = 0; iter < 6000; iter++) {
+        size_t f = test_rng_below(&rng, sizeof all_functions / sizeof all_functions[0]);
+        const char *fn = all_functions[f].name;
+        int lo = all_functions[f].amin, hi = all_functions[f].amax;
+        int argc = test_rng_below(&rng, 8) == 0 ? (int)test_rng_below(&rng, 5)   /* any arity */
+                                                : lo + (int)test_rng_below(&rng, (uint64_t)(hi - lo + 1));
+        char sql[128];
+        int o = snprintf(sql, sizeof sql, "SELECT cy_render(cy_f_%s(", fn);
+        for (int a = 0; a < argc; a++) o += snprintf(sql + o, sizeof sql - (size_t)o, "%s?", a ? ", " : "");
+        snprintf(sql + o, sizeof sql - (size_t)o, "))");
+        sqlite3_stmt *st = NULL;
+        CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+        for (int a = 0; a < argc; a++)
+            sqlite3_bind_value(st, a + 1, pool[test_rng_below(&rng, NPOOL)]);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            values++;
+            CHECK(sqlite3_column_text(st, 0) != NULL);
+        } else {
+            errors++;
+            const char *msg = sqlite3_errmsg(db);
+            if (!error_has_class(msg)) {
+                fprintf(stderr, "  FAIL [%s] %s: error without a class: %s\n", test_current_, sql, msg);
+                test_checks_failed_++;
+            }
+        }
+        sqlite3_finalize(st);
+    }
+    CHECK(values > 1000);
+    CHECK(errors > 1000);
+    for (size_t i = 0; i < NPOOL; i++) sqlite3_value_free(pool[i]);
+}
+
+/* The same for the aggregates, over random multisets of the pool values. */
+static void test_property_aggregates(void)
+{
+    static const char *const aggs[] = {"cy_sum(v)", "cy_avg(v)", "cy_min(v)", "cy_max(v)",
+                                       "cy_collect(v)", "cy_stdev(v)", "cy_stdevp(v)",
+                                       "cy_percentiledisc(v, p)", "cy_percentilecont(v, p)",
+                                       "cy_collect(DISTINCT v)", "cy_min(DISTINCT v)"};
+    static const char *const vals[] = {"NULL", "1", "-3", "2.5", "cy_f_sqrt(-1)", "'a'",
+                                       "cy_list(1)", "cy_bool(1)", "x'c75901ff'", NODE_B, "0.25"};
+    enum { NV = sizeof vals / sizeof vals[0] };
+    test_rng rng;
+    test_rng_seed(&rng, 7);
+    for (int iter = 0; iter < 600; iter++) {
+        char sql[2048];
+        int o = snprintf(sql, sizeof sql,
+                         "SELECT cy_render(%s) FROM (SELECT column1 AS v, column2 AS p FROM (VALUES ",
+                         aggs[test_rng_below(&rng, sizeof aggs / sizeof aggs[0])]);
+        int rows = 1 + (int)test_rng_below(&rng, 6);
+        for (int r = 0; r < rows; r++)
+            o += snprintf(sql + o, sizeof sql - (size_t)o, "%s(%s, %s)", r ? ", " : "",
+                          vals[test_rng_below(&rng, NV)], vals[test_rng_below(&rng, NV)]);
+        snprintf(sql + o, sizeof sql - (size_t)o, "))");
+        const char *got = run(sql);
+        if (got[0] == '!' && !error_has_class(got + 1)) {
+            fprintf(stderr, "  FAIL [%s] %s: %s\n", test_current_, sql, got);
+            test_checks_failed_++;
+        }
+    }
+}
+
 int main(void)
 {
     if (sqlite3_open(":memory:", &db) != SQLITE_OK) return 2;
@@ -584,6 +704,8 @@ int main(void)
     RUN(test_strings);
     RUN(test_aggregates);
     RUN(test_distinct);
+    RUN(test_property_any_arguments);
+    RUN(test_property_aggregates);
     sqlite3_close(db);
     return test_finish();
 }
