@@ -331,8 +331,7 @@ static double round_half_up(double x)
     if (!isfinite(x)) return x;
     double r = floor(x);
     if (x - r >= 0.5) r += 1.0;
-    if (r == 0.0) r = copysign(0.0, x);
-    return r;
+    return r == 0.0 ? 0.0 : r;   /* a rounded integer has no sign of zero (-0.4 → 0.0) */
 }
 
 static void f_math1(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
@@ -476,8 +475,7 @@ static double round_decimal(double x, int64_t prec, int mode)
     }
     snprintf(out + o, sizeof out - o, "e%" PRId64, -prec);
     double r = strtod(out, NULL);
-    if (r == 0.0) r = neg ? -0.0 : 0.0;
-    return r;
+    return r == 0.0 ? 0.0 : r;   /* a decimal has no negative zero */
 }
 
 static void f_round(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)

@@ -116,6 +116,8 @@ static void test_math(void)
     EV("cy_f_round(-2.5)", "-2.0");   /* ties toward positive infinity */
     EV("cy_f_round(-2.6)", "-3.0");
     EV("cy_f_round(0.49999999999999994)", "0.0");
+    EV("cy_f_round(-0.4)", "0.0");
+    EV("cy_f_round(-0.4, 0)", "0.0");
     EV("cy_f_round(7)", "7.0");
     EV("cy_f_round(NULL)", "null");
     EV("cy_f_round(3.141592, 3)", "3.142");
