@@ -36,7 +36,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             free(p);
         }
         exercise(&v);
+        const cv *m = v.k == CV_MAP ? &v : v.k == CV_NODE ? v.u.node.props
+                    : v.k == CV_REL ? v.u.rel.props : NULL;
+        cv got;
+        cv_kind kind;
+        int rc = cv_prop_encoded(data, size, "a", 1, &got, &kind);
+        if (m) {  /* the lazy lookup agrees with the full decode */
+            const cv *want = cv_map_get(m, "a", 1);
+            if (rc != (want ? 1 : 0)) abort();
+            if (want && cv_order(want, &got) != 0) abort();
+        }
+        if (rc == 1) cv_free(&got);
         cv_free(&v);
+    } else {
+        cv got;
+        cv_kind kind;
+        if (cv_prop_encoded(data, size, "a", 1, &got, &kind) == 1) cv_free(&got);
     }
     if (cv_from_json((const char *)data, size, &v) == 0) {
         uint8_t *p;

@@ -695,9 +695,26 @@ static void fn_prop(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         fail(ctx, "TypeError: a property key must be a String");
         return;
     }
+    const char *key = (const char *)sqlite3_value_text(argv[1]);
+    size_t keylen = (size_t)sqlite3_value_bytes(argv[1]);
+    if (!key) { sqlite3_result_error_nomem(ctx); return; }
     cv v;
+    if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {  /* fast path: no full decode */
+        cv_kind kind;
+        int rc = cv_prop_encoded(sqlite3_value_blob(argv[0]), (size_t)sqlite3_value_bytes(argv[0]),
+                                 key, keylen, &v, &kind);
+        if (rc == 1) {
+            cv_result(ctx, &v);
+            cv_free(&v);
+            return;
+        }
+        if (rc == 0) {
+            sqlite3_result_null(ctx);
+            return;
+        }
+    }
     if (arg(ctx, argv[0], &v)) return;
-    prop_result(ctx, &v, (const char *)sqlite3_value_text(argv[1]), (size_t)sqlite3_value_bytes(argv[1]));
+    prop_result(ctx, &v, key, keylen);
     cv_free(&v);
 }
 

@@ -613,6 +613,102 @@ int cv_decode(const uint8_t *p, size_t n, cv *out)
     return rc;
 }
 
+/* Property lookup without decoding the container: skip encoded values (bounds-checked, no
+ * allocation) until the key, decode only its value. Anything unexpected returns -1 and the
+ * caller falls back to cv_decode, which reports the damage precisely. */
+static int skip(rbuf *r, int depth);
+
+static int skip_props(rbuf *r, int depth)
+{
+    uint32_t n;
+    if (rd_u32(r, &n, "map count")) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *k;
+        size_t kl;
+        if (rd_bytes(r, &k, &kl, "map key") || skip(r, depth + 1)) return -1;
+    }
+    return 0;
+}
+
+static int skip(rbuf *r, int depth)
+{
+    uint8_t kind;
+    if (depth > CV_MAX_DEPTH || rd_u8(r, &kind, "kind byte")) return -1;
+    const uint8_t *s;
+    size_t len;
+    uint32_t n;
+    switch (kind) {
+    case CV_NULL: return 0;
+    case CV_BOOL: return rd_need(r, 1, "Boolean") ? -1 : (r->pos += 1, 0);
+    case CV_INT:
+    case CV_FLOAT: return rd_need(r, 8, "number") ? -1 : (r->pos += 8, 0);
+    case CV_STRING:
+    case CV_BYTES: return rd_bytes(r, &s, &len, "String") ? -1 : 0;
+    case CV_LIST:
+    case CV_PATH:
+        if (rd_u32(r, &n, "list count")) return -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (skip(r, depth + 1)) return -1;
+        return 0;
+    case CV_MAP: return skip_props(r, depth);
+    case CV_NODE:
+        if (rd_need(r, 8, "Node id")) return -1;
+        r->pos += 8;
+        if (rd_u32(r, &n, "label count")) return -1;
+        for (uint32_t i = 0; i < n; i++)
+            if (rd_bytes(r, &s, &len, "label")) return -1;
+        return skip_props(r, depth);
+    case CV_REL:
+        if (rd_need(r, 24, "Relationship ids")) return -1;
+        r->pos += 24;
+        if (rd_bytes(r, &s, &len, "relationship type")) return -1;
+        return skip_props(r, depth);
+    default: return -1;
+    }
+}
+
+int cv_prop_encoded(const uint8_t *p, size_t n, const char *key, size_t keylen, cv *out,
+                    cv_kind *kind)
+{
+    cv_set_null(out);
+    if (n < CV_MAGIC_LEN + 1 || n == CV_FP_BYTES || memcmp(p, CV_MAGIC, CV_MAGIC_LEN) != 0) return -1;
+    rbuf r = {p, n, CV_MAGIC_LEN};
+    uint8_t k = p[r.pos++];
+    *kind = (cv_kind)k;
+    if (k == CV_NODE) {
+        uint32_t nl;
+        if (rd_need(&r, 8, "id") ) return -1;
+        r.pos += 8;
+        if (rd_u32(&r, &nl, "label count")) return -1;
+        for (uint32_t i = 0; i < nl; i++) {
+            const uint8_t *s;
+            size_t len;
+            if (rd_bytes(&r, &s, &len, "label")) return -1;
+        }
+    } else if (k == CV_REL) {
+        const uint8_t *s;
+        size_t len;
+        if (rd_need(&r, 24, "ids")) return -1;
+        r.pos += 24;
+        if (rd_bytes(&r, &s, &len, "type")) return -1;
+    } else if (k != CV_MAP) {
+        return -1;
+    }
+    uint32_t cnt;
+    if (rd_u32(&r, &cnt, "map count")) return -1;
+    for (uint32_t i = 0; i < cnt; i++) {
+        const uint8_t *s;
+        size_t len;
+        if (rd_bytes(&r, &s, &len, "map key")) return -1;
+        int c = memcmp(s, key, len < keylen ? len : keylen);
+        if (c == 0) c = len < keylen ? -1 : len > keylen ? 1 : 0;
+        if (c == 0) return dec(&r, out, 1) ? (cv_free(out), -1) : 1;
+        if (c > 0) return 0;  /* keys are sorted: it is not there */
+        if (skip(&r, 1)) return -1;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ SQLite */
 
 int cv_from_sqlite(sqlite3_value *sv, cv *out)
@@ -910,9 +1006,10 @@ static void sb_ch(sbuf *b, char c) { sb_put(b, &c, 1); }
  * otherwise d[.ddd]e[-]N (1e308, 1.2635418652381264e305, 1e-7). f is finite. */
 static void fmt_float(char out[40], double f)
 {
+    /* If some decimal of <= 15 digits reads back as f, rounding f to 15 digits gives it
+     * (padded with zeros; DBL_DIG = 15), so at most three tries find the shortest. */
     char tmp[40];
-    int prec = 1;
-    for (; prec <= 17; prec++) {
+    for (int prec = 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*e", prec - 1, f);
         if (strtod(tmp, NULL) == f) break;
     }

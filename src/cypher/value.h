@@ -75,6 +75,11 @@ int cv_from_sqlite(sqlite3_value *sv, cv *out);
 int cv_decode(const uint8_t *p, size_t n, cv *out);  /* a tagged BLOB's bytes, magic included */
 /* Encode into a malloc'd buffer (tagged BLOB for the BLOB kinds). */
 int cv_encode(const cv *v, uint8_t **out, size_t *n);
+/* Property key of the Map, Node or Relationship encoded in the tagged BLOB p[0..n), read
+ * without decoding the rest: 1 found (value in *out), 0 absent (*kind says which container),
+ * -1 not such a container or malformed (decode it with cv_decode for the error). */
+int cv_prop_encoded(const uint8_t *p, size_t n, const char *key, size_t keylen, cv *out,
+                    cv_kind *kind);
 /* Set v as the result of an SQL function (native type or tagged BLOB). */
 void cv_result(sqlite3_context *ctx, const cv *v);
 /* Bind v to a statement parameter. */

@@ -444,6 +444,46 @@ static void test_decode_rejects(void)
 #undef M
 }
 
+static void test_prop_encoded(void)
+{
+    test_rng r;
+    test_rng_seed(&r, 5);
+    static const char *keys[] = {"ax", "ay", "bx", "by", "cx", "cy", "k", "", "zz"};
+    int found = 0;
+    for (int it = 0; it < 2000; it++) {
+        cv v = rnd(&r, 4);
+        const cv *m = v.k == CV_MAP ? &v : v.k == CV_NODE ? v.u.node.props : v.k == CV_REL ? v.u.rel.props : NULL;
+        size_t n;
+        uint8_t *p = enc(&v, &n);
+        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            cv got;
+            cv_kind kind;
+            int rc = cv_prop_encoded(p, n, keys[k], strlen(keys[k]), &got, &kind);
+            if (!m) {
+                CHECK_EQ_I(rc, -1);
+                continue;
+            }
+            CHECK(kind == v.k);
+            const cv *want = cv_map_get(m, keys[k], strlen(keys[k]));
+            CHECK_EQ_I(rc, want ? 1 : 0);
+            if (want && rc == 1) {
+                CHECK_EQ_I(cv_order(want, &got), 0);
+                found++;
+            }
+            cv_free(&got);
+        }
+        /* truncated containers never read out of bounds */
+        for (size_t cut = 0; cut < n; cut += 1 + n / 16) {
+            cv got;
+            cv_kind kind;
+            if (cv_prop_encoded(p, cut, "k", 1, &got, &kind) == 1) cv_free(&got);
+        }
+        free(p);
+        cv_free(&v);
+    }
+    CHECK(found > 100);
+}
+
 static void test_seed_replay_one(const char *bytes, size_t len)
 {
     cv v;
@@ -1036,6 +1076,7 @@ int main(void)
     RUN(test_roundtrip_sqlite);
     RUN(test_canonical_bytes);
     RUN(test_decode_rejects);
+    RUN(test_prop_encoded);
     RUN(test_fuzz_seeds);
     RUN(test_equals);
     RUN(test_compare);
