@@ -192,8 +192,8 @@ static void avg_final(sqlite3_context *ctx)
 /* ---------------------------------------------------------------------- min / max */
 
 typedef struct {
-    sqlite3_value *best;   /* the SQLite form, returned as is */
-    cv bestv;              /* its decoded form, for cv_order */
+    cv best;     /* decoded; cv_result re-encodes it to the same canonical bytes */
+    bool have;
 } minmax_state;
 
 static void minmax_step(sqlite3_context *ctx, sqlite3_value *sv, int sign)
@@ -203,16 +203,13 @@ static void minmax_step(sqlite3_context *ctx, sqlite3_value *sv, int sign)
     if (!s) { sqlite3_result_error_nomem(ctx); return; }
     cv cur;
     if (!decode(ctx, sv, &cur)) return;
-    if (s->best && sign * cv_order(&cur, &s->bestv) <= 0) {
+    if (s->have && sign * cv_order(&cur, &s->best) <= 0) {   /* equal: the first stays */
         cv_free(&cur);
         return;
     }
-    sqlite3_value *dup = sqlite3_value_dup(sv);
-    if (!dup) { cv_free(&cur); sqlite3_result_error_nomem(ctx); return; }
-    sqlite3_value_free(s->best);
-    cv_free(&s->bestv);
-    s->best = dup;
-    s->bestv = cur;
+    cv_free(&s->best);
+    s->best = cur;
+    s->have = true;
 }
 
 static void min_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -230,11 +227,10 @@ static void max_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 static void minmax_final(sqlite3_context *ctx)
 {
     minmax_state *s = sqlite3_aggregate_context(ctx, 0);
-    if (!s || !s->best) { sqlite3_result_null(ctx); return; }
-    sqlite3_result_value(ctx, s->best);
-    sqlite3_value_free(s->best);
-    cv_free(&s->bestv);
-    s->best = NULL;
+    if (!s || !s->have) { sqlite3_result_null(ctx); return; }
+    cv_result(ctx, &s->best);
+    cv_free(&s->best);
+    s->have = false;
 }
 
 /* ------------------------------------------------------------------------ collect */
