@@ -28,6 +28,7 @@ typedef struct {
     cy_node *pending;   /* an atom already parsed on speculation; atom() returns it next */
     uint8_t *not_path;  /* bit per source byte: a speculative path parse failed here */
     int in_where;       /* parsing a WHERE predicate: pattern predicates are allowed */
+    int in_create;      /* parsing CREATE's pattern: `(n $props)` is allowed */
 } parser;
 
 /* Parser state for speculation: the lexer, the current token (own copy of its text) and
@@ -192,6 +193,8 @@ static int path_pattern(parser *p, cy_node **out);
 static int pattern(parser *p, cy_node **out);
 static int where_opt(parser *p, cy_node *owner);
 static int union_query(parser *p, cy_node **out);
+static int check_skip_limit(const cy_node *e, const char *what);
+static int check_items(const cy_node *proj);
 
 /* A WHERE predicate: the one place a pattern predicate may stand (openCypher TCK:
  * `RETURN (n)-->()` is UnexpectedSyntax). */
@@ -580,6 +583,15 @@ static int exists_subquery(parser *p, cy_node *v, cy_node **out)
     } else rc = union_query(p, &q);
     p->in_where = saved;
     TRY(rc);
+    for (size_t i = 0; i < (q->kind == CY_UNION ? q->nkids : 1); i++) { /* TCK InvalidClauseComposition */
+        const cy_node *sq = q->kind == CY_UNION ? q->kids[i] : q;
+        for (size_t j = 0; j < sq->nkids; j++) {
+            cy_kind k = sq->kids[j]->kind;
+            if (k == CY_CREATE || k == CY_MERGE || k == CY_SET || k == CY_REMOVE || k == CY_DELETE)
+                return bsp_err(BSP_EINVAL, "%d:%d: an EXISTS subquery cannot update the graph", sq->kids[j]->line,
+                               sq->kids[j]->col);
+        }
+    }
     TRY(cy_add(v, q));
     TRY(expect_kind(p, TK_RBRACE, "'}' after EXISTS subquery"));
     *out = v;
@@ -1026,6 +1038,13 @@ static int expr(parser *p, cy_node **out)
 
 /* ---- patterns ---- */
 
+/* openCypher: properties from a parameter only in CREATE (TCK InvalidParameterUse) */
+static int param_props_error(parser *p)
+{
+    return bsp_err(BSP_EINVAL, "%d:%d: properties from a parameter are only allowed in CREATE (use {k: $p.k})",
+                   p->tok.line, p->tok.col);
+}
+
 static int label_list(parser *p, cy_node *owner, cy_kind k)
 {
     NEW(l, k);
@@ -1049,6 +1068,7 @@ static int node_pattern(parser *p, cy_node **out)
         TRY(map_literal(p, &m));
         TRY(cy_add(n, m));
     } else if (p->tok.kind == TK_PARAM) {
+        if (!p->in_create) return param_props_error(p);
         cy_node *m;
         TRY(atom(p, &m));
         TRY(cy_add(n, m));
@@ -1119,6 +1139,7 @@ static int rel_pattern(parser *p, int left, cy_node **out)
             TRY(map_literal(p, &m));
             TRY(cy_add(r, m));
         } else if (p->tok.kind == TK_PARAM) {
+            if (!p->in_create) return param_props_error(p);
             cy_node *m;
             TRY(atom(p, &m));
             TRY(cy_add(r, m));
@@ -1279,6 +1300,7 @@ tail:
         NEW(s, CY_SKIP);
         cy_node *e;
         TRY(expr(p, &e));
+        TRY(check_skip_limit(e, "SKIP"));
         TRY(cy_add(s, e));
         TRY(cy_add(r, s));
     }
@@ -1288,10 +1310,12 @@ tail:
         NEW(s, CY_LIMIT);
         cy_node *e;
         TRY(expr(p, &e));
+        TRY(check_skip_limit(e, "LIMIT"));
         TRY(cy_add(s, e));
         TRY(cy_add(r, s));
     }
     TRY(rc);
+    TRY(check_items(r));
     if (k == CY_WITH) TRY(where_opt(p, r));
     *out = r;
     return BSP_OK;
@@ -1359,6 +1383,135 @@ static int call_clause(parser *p, cy_node **out)
     TRY(rc);
     *out = c;
     return BSP_OK;
+}
+
+/* ---- structural checks: errors the TCK expects at compile time that need no scope ---- */
+
+/* Relationships CREATE or MERGE makes: exactly one type (NoSingleRelationshipType), fixed
+ * length (CreatingVarLength), and for CREATE a direction (RequiresDirectedRelationship). */
+static int check_created_rels(const cy_node *pattern, const char *clause)
+{
+    for (size_t i = 0; i < pattern->nkids; i++) {
+        const cy_node *path = pattern->kids[i];
+        for (size_t j = 0; j < path->nkids; j++) {
+            const cy_node *r = path->kids[j];
+            if (r->kind != CY_REL) continue;
+            size_t ntypes = 0;
+            int range = 0;
+            for (size_t k = 0; k < r->nkids; k++) {
+                if (r->kids[k]->kind == CY_TYPES) ntypes = r->kids[k]->nkids;
+                if (r->kids[k]->kind == CY_RANGE) range = 1;
+            }
+            if (ntypes != 1)
+                return bsp_err(BSP_EINVAL, "%d:%d: %s needs exactly one relationship type, got %zu", r->line,
+                               r->col, clause, ntypes);
+            if (range)
+                return bsp_err(BSP_EINVAL, "%d:%d: %s cannot make a variable-length relationship", r->line, r->col,
+                               clause);
+            if (strcmp(clause, "CREATE") == 0 && strcmp(r->op, "--") == 0)
+                return bsp_err(BSP_EINVAL, "%d:%d: CREATE needs a directed relationship (-> or <-)", r->line, r->col);
+        }
+    }
+    return BSP_OK;
+}
+
+/* A variable of the enclosing query in e, if any. Label and type names, map keys and the
+ * bodies of comprehensions (which bind their own variables) are not looked into. */
+static const cy_node *free_var(const cy_node *e)
+{
+    switch (e->kind) {
+    case CY_VAR: return e;
+    case CY_LABELS: case CY_TYPES: case CY_LIST_COMP: case CY_QUANT: case CY_REDUCE: case CY_PATTERN_COMP:
+    case CY_EXISTS: return NULL;
+    case CY_PATTERN_PRED: return e;
+    default: break;
+    }
+    for (size_t i = 0; i < e->nkids; i++) {
+        const cy_node *v = free_var(e->kids[i]);
+        if (v) return v;
+    }
+    return NULL;
+}
+
+/* SKIP / LIMIT: no variables (NonConstantExpression); a literal must be an integer
+ * (InvalidArgumentType) that is not negative (NegativeIntegerArgument). */
+static int check_skip_limit(const cy_node *e, const char *what)
+{
+    const cy_node *lit = e;
+    int neg = 0;
+    while (lit->kind == CY_UNOP && strcmp(lit->op, "neg") == 0) {
+        neg = !neg;
+        lit = lit->kids[0];
+    }
+    switch (lit->kind) {
+    case CY_INT:
+        if ((lit->i < 0) != (neg && lit->i != 0))
+            return bsp_err(BSP_EINVAL, "%d:%d: %s must not be negative", e->line, e->col, what);
+        break;
+    case CY_FLOAT: case CY_STRING: case CY_TRUE: case CY_FALSE: case CY_LIST: case CY_MAP:
+        return bsp_err(BSP_EINVAL, "%d:%d: %s must be an integer", e->line, e->col, what);
+    default: break;
+    }
+    const cy_node *v = free_var(e);
+    if (v)
+        return bsp_err(BSP_EINVAL, "%d:%d: %s must be a constant expression, not use %s%.*s", v->line, v->col, what,
+                       v->kind == CY_VAR ? "variable " : "a pattern", v->kind == CY_VAR ? (int)v->slen : 0,
+                       v->kind == CY_VAR ? v->s : "");
+    return BSP_OK;
+}
+
+/* The column an item names: its alias, a variable's name, else its source text. */
+static void item_name(const cy_node *it, const char **s, size_t *n)
+{
+    if (it->s) *s = it->s, *n = it->slen;
+    else if (it->nkids && it->kids[0]->kind == CY_VAR) *s = it->kids[0]->s, *n = it->kids[0]->slen;
+    else *s = it->text ? it->text : "", *n = it->text ? it->textlen : 0;
+}
+
+static int cmp_items(const void *a, const void *b)
+{
+    const cy_node *x = *(const cy_node *const *)a, *y = *(const cy_node *const *)b;
+    const char *xs, *ys;
+    size_t xn, yn;
+    item_name(x, &xs, &xn);
+    item_name(y, &ys, &yn);
+    int c = memcmp(xs, ys, xn < yn ? xn : yn);
+    if (c) return c;
+    if (xn != yn) return xn < yn ? -1 : 1;
+    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col > y->col) - (x->col < y->col);
+}
+
+/* WITH / RETURN items: distinct column names (ColumnNameConflict); in WITH an expression
+ * other than a variable needs AS (NoExpressionAlias). */
+static int check_items(const cy_node *proj)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < proj->nkids; i++) {
+        const cy_node *it = proj->kids[i];
+        if (it->kind != CY_ITEM) continue;
+        if (proj->kind == CY_WITH && !it->s && it->kids[0]->kind != CY_VAR)
+            return bsp_err(BSP_EINVAL, "%d:%d: an expression in WITH needs a name (AS alias)", it->line, it->col);
+        n++;
+    }
+    if (n < 2) return BSP_OK;
+    const cy_node **items = malloc(n * sizeof *items);
+    if (!items) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+    n = 0;
+    for (size_t i = 0; i < proj->nkids; i++)
+        if (proj->kids[i]->kind == CY_ITEM) items[n++] = proj->kids[i];
+    qsort(items, n, sizeof *items, cmp_items);
+    int rc = BSP_OK;
+    for (size_t i = 1; i < n && !rc; i++) {
+        const char *a, *b;
+        size_t an, bn;
+        item_name(items[i - 1], &a, &an);
+        item_name(items[i], &b, &bn);
+        if (an == bn && memcmp(a, b, an) == 0)
+            rc = bsp_err(BSP_EINVAL, "%d:%d: column name '%.*s' is used twice", items[i]->line, items[i]->col,
+                         (int)(bn > 60 ? 60 : bn), b);
+    }
+    free(items);
+    return rc;
 }
 
 /* One SET item: n.p = e | n = e | n += e | n:A:B */
@@ -1439,6 +1592,9 @@ static int delete_clause(parser *p, cy_node **out)
     for (;;) {
         cy_node *e;
         TRY(expr(p, &e));
+        if (e->kind == CY_HAS_LABELS) /* TCK InvalidDelete */
+            return bsp_err(BSP_EINVAL, "%d:%d: DELETE removes nodes, relationships or paths; to remove a label "
+                           "use REMOVE n:Label", e->line, e->col);
         TRY(cy_add(d, e));
         if (p->tok.kind != TK_COMMA) break;
         TRY(advance(p));
@@ -1456,6 +1612,7 @@ static int merge_clause(parser *p, cy_node **out)
     cy_node *path;
     TRY(path_pattern(p, &path));
     TRY(cy_add(pt, path));
+    TRY(check_created_rels(pt, "MERGE"));
     TRY(cy_add(m, pt));
     while (is_kw(p, "ON")) {
         NEW(on, CY_ON);
@@ -1500,7 +1657,11 @@ static int single_query(parser *p, cy_node **out)
             NEW(cr, CY_CREATE);
             TRY(advance(p));
             cy_node *pt;
-            TRY(pattern(p, &pt));
+            p->in_create = 1;
+            int rc = pattern(p, &pt);
+            p->in_create = 0;
+            TRY(rc);
+            TRY(check_created_rels(pt, "CREATE"));
             TRY(cy_add(cr, pt));
             c = cr;
         } else if (is_kw(p, "CALL")) TRY(call_clause(p, &c));

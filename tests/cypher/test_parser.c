@@ -56,7 +56,8 @@ static void test_match_patterns(void)
            "(query (optional-match (pattern (path (node n (labels My Label)))) (where (is-not-null (prop n x))))"
            " (return (item n)))");
     PARSES("MATCH (n {k: $v}) RETURN n", "(query (match (pattern (path (node n (map (k $v)))))) (return (item n)))");
-    PARSES("MATCH (n $props) RETURN n", "(query (match (pattern (path (node n $props)))) (return (item n)))");
+    PARSES("CREATE (n $props)-[:T $p]->() RETURN n",
+           "(query (create (pattern (path (node n $props) (rel -> (types T) $p) (node)))) (return (item n)))");
     PARSES("MATCH (`match`) RETURN `match`", "(query (match (pattern (path (node match)))) (return (item match)))");
 }
 
@@ -355,6 +356,43 @@ static void test_positions(void)
     }
 }
 
+/* Compile-time errors the TCK expects that need no scope analysis (docs/cypher.md). */
+static void test_structural_checks(void)
+{
+    FAILS("MATCH (n $param) RETURN n", "1:10: properties from a parameter are only allowed in CREATE");
+    FAILS("MATCH ()-[r:FOO $param]->() RETURN r", "1:17: properties from a parameter are only allowed in CREATE");
+    FAILS("MERGE (n $param)", "1:10: properties from a parameter are only allowed in CREATE");
+    FAILS("MATCH (n) WHERE (n)-->(m $p) RETURN n", "1:26: properties from a parameter are only allowed in CREATE");
+    FAILS("CREATE ()-->()", "1:10: CREATE needs exactly one relationship type, got 0");
+    FAILS("CREATE ()-[:A|:B]->()", "1:10: CREATE needs exactly one relationship type, got 2");
+    FAILS("CREATE (a)-[:FOO]-(b)", "1:11: CREATE needs a directed relationship");
+    FAILS("CREATE (a)<-[:FOO]->(b)", "1:12: CREATE needs a directed relationship");
+    FAILS("CREATE (a)-[:T]->(b), ()-[:FOO*2]->()", "1:25: CREATE cannot make a variable-length relationship");
+    FAILS("MATCH (a), (b) MERGE (a)-[NO_COLON]->(b)", "1:25: MERGE needs exactly one relationship type, got 0");
+    FAILS("MERGE (a)-[:FOO*2]->(b)", "1:10: MERGE cannot make a variable-length relationship");
+    PARSES("MERGE (a)-[:T]-(b)", "(query (merge (pattern (path (node a) (rel -- (types T)) (node b)))))");
+    FAILS("RETURN 1 AS a, 2 AS a", "1:16: column name 'a' is used twice");
+    FAILS("MATCH (a) WITH a, 1 AS b, count(*) AS a RETURN a", "1:27: column name 'a' is used twice");
+    FAILS("MATCH (a) RETURN a.x, a.x", "1:23: column name 'a.x' is used twice");
+    PARSES("MATCH (a) RETURN a.x, a.x AS y, a AS `a.x2`",
+           "(query (match (pattern (path (node a)))) (return (item (prop a x)) (item y (prop a x)) (item a.x2 a)))");
+    FAILS("MATCH (a) WITH a, count(*) RETURN a", "1:19: an expression in WITH needs a name (AS alias)");
+    FAILS("MATCH (a) WITH a.x RETURN 1", "1:16: an expression in WITH needs a name");
+    FAILS("MATCH (n) RETURN n SKIP n.count", "1:25: SKIP must be a constant expression, not use variable n");
+    FAILS("MATCH (n) RETURN n LIMIT size((n)-->())", "a pattern predicate is only allowed in WHERE");
+    FAILS("MATCH (n) RETURN n SKIP -1", "SKIP must not be negative");
+    FAILS("MATCH (n) RETURN n LIMIT -(-(-2))", "LIMIT must not be negative");
+    FAILS("MATCH (n) RETURN n LIMIT 1.5", "LIMIT must be an integer");
+    FAILS("MATCH (n) WITH n LIMIT 'a' RETURN n", "LIMIT must be an integer");
+    PARSES("MATCH (n) RETURN n SKIP -(-1) LIMIT $l + size([x IN [1, 2] | x])",
+           "(query (match (pattern (path (node n)))) (return (item n) (skip (neg (neg 1)))"
+           " (limit (+ $l (fn size (list-comp x (list 1 2) _ x))))))");
+    FAILS("MATCH (n) DELETE n:Person", "1:18: DELETE removes nodes, relationships or paths");
+    FAILS("MATCH (n) WHERE exists { MATCH (n)-->(m) SET m.p = 1 } RETURN n", "1:42: an EXISTS subquery cannot update the graph");
+    FAILS("MATCH (n) WHERE exists { MATCH (m) RETURN m UNION MATCH (m) DELETE m RETURN m } RETURN n",
+          "1:61: an EXISTS subquery cannot update the graph");
+}
+
 static void test_number_literals(void)
 {
     char q[700];
@@ -464,6 +502,7 @@ int main(void)
     RUN(test_quantifiers_reduce);
     RUN(test_map_projection);
     RUN(test_updating_clauses);
+    RUN(test_structural_checks);
     RUN(test_number_literals);
     RUN(test_positions);
     RUN(test_depth_limit);
