@@ -731,17 +731,17 @@ static void fn_index(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
     } else if (v.k == CV_LIST) {
         if (i.k != CV_INT) {
-            fail(ctx, "TypeError: a List index must be an Integer, got %s", kind_name(&i));
+            fail(ctx, "TypeError: ListElementAccessByNonInteger: a List index must be an Integer, got %s", kind_name(&i));
         } else {
             int64_t n = (int64_t)v.u.list.n, k = i.u.i < 0 ? i.u.i + n : i.u.i;
             if (i.u.i < -n || k >= n) sqlite3_result_null(ctx);
             else cv_result(ctx, &v.u.list.v[k]);
         }
     } else if (v.k == CV_MAP || v.k == CV_NODE || v.k == CV_REL) {
-        if (i.k != CV_STRING) fail(ctx, "TypeError: a Map key must be a String, got %s", kind_name(&i));
+        if (i.k != CV_STRING) fail(ctx, "TypeError: MapElementAccessByNonString: a Map key must be a String, got %s", kind_name(&i));
         else prop_result(ctx, &v, i.u.s.p, i.u.s.n);
     } else {
-        fail(ctx, "TypeError: cannot index %s", kind_name(&v));
+        fail(ctx, "TypeError: InvalidArgumentType: cannot index %s", kind_name(&v));
     }
     cv_free(&v);
     cv_free(&i);
@@ -852,7 +852,12 @@ static void fn_check_int(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     cv v;
     if (arg(ctx, argv[0], &v)) return;
     char *r = cv_render(&v);
-    fail(ctx, "ArgumentError: %s must be a non-negative Integer, got %s", what, r ? r : "?");
+    if (v.k == CV_INT)
+        fail(ctx, "SyntaxError: NegativeIntegerArgument: %s must be a non-negative Integer, got %s",
+             what, r ? r : "?");
+    else
+        fail(ctx, "SyntaxError: InvalidArgumentType: %s must be an Integer, got %s", what,
+             r ? r : "?");
     free(r);
     cv_free(&v);
 }

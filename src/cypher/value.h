@@ -23,7 +23,8 @@
  *
  * Errors raised inside SQL functions use sqlite3_result_error with a message that starts
  * with the openCypher error class: "TypeError: ...", "ArgumentError: ...",
- * "ArithmeticError: ...", "SemanticError: ..."; the engine reports it unchanged. */
+ * "ArithmeticError: ...", "SemanticError: ..."; where the TCK names a detail code it follows
+ * the class ("TypeError: MapElementAccessByNonString: ..."). The engine reports it unchanged. */
 #ifndef BSP_CYPHER_VALUE_H
 #define BSP_CYPHER_VALUE_H
 
@@ -140,7 +141,9 @@ int cv_from_json(const char *text, size_t n, cv *out);
  *                cy_sortkey(v) → BLOB whose memcmp order is cv_order (null sorts last);
  *                cy_render(v) → TEXT (cv_render); cy_json(v) → TEXT (cv_json);
  *                cy_labels_has(labels, 'A', ...) → SQL 0/1 (all given labels present);
- *                cy_check_int(v, 'what') → v if an Integer ≥ 0 else ArgumentError (SKIP/LIMIT)
+ *                cy_check_int(v, 'what') → v if an Integer ≥ 0, else "SyntaxError:
+ *                NegativeIntegerArgument: ..." / "SyntaxError: InvalidArgumentType: ..." (the
+ *                classes the TCK expects for SKIP/LIMIT parameters)
  * functions:     cy_f_<lower-case Cypher name>(...): abs ceil floor round sign sqrt exp log
  *                log10 sin cos tan asin acos atan atan2 pi e rand tointeger tofloat toboolean
  *                tostring size length head last tail reverse range keys labels type id

@@ -959,8 +959,8 @@ static void test_sql_constructors_access(void)
     EV("cy_index(cy_list(cy_list(1, 2, 3)), 0)", "[1, 2, 3]");
     EVERR("cy_index(cy_list(1), 'a')", "TypeError");
     EVERR("cy_index(cy_list(1), 1.0)", "TypeError");
-    EVERR("cy_index(cy_map('a', 1), 0)", "TypeError");
-    EVERR("cy_index(5, 0)", "TypeError");
+    EVERR("cy_index(cy_map('a', 1), 0)", "TypeError: MapElementAccessByNonString");
+    EVERR("cy_index(5, 0)", "TypeError: InvalidArgumentType");
     EV("cy_slice(cy_list(1, 2, 3), 0, 1, 1, 1)", "[1]");
     EV("cy_slice(cy_list(1, 2, 3), 1, NULL, 1, 0)", "[2, 3]");
     EV("cy_slice(cy_list(1, 2, 3), NULL, -1, 0, 1)", "[1, 2]");
@@ -975,8 +975,11 @@ static void test_sql_constructors_access(void)
     CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A'))"), "1");
     CHECK_STR(q1(db, "SELECT cy_labels_has(NULL, 'A')"), "0");
     CHECK_STR(q1(db, "SELECT cy_check_int(3, 'LIMIT')"), "3");
-    CHECK(strstr(q1(db, "SELECT cy_check_int(-1, 'LIMIT')"), "ArgumentError: LIMIT must be a non-negative Integer, got -1"));
-    CHECK(strstr(q1(db, "SELECT cy_check_int(1.5, 'SKIP')"), "ArgumentError: SKIP"));
+    CHECK_STR(q1(db, "SELECT cy_check_int(-1, 'LIMIT')"),
+              "ERR: SyntaxError: NegativeIntegerArgument: LIMIT must be a non-negative Integer, got -1");
+    CHECK_STR(q1(db, "SELECT cy_check_int(1.5, 'SKIP')"),
+              "ERR: SyntaxError: InvalidArgumentType: SKIP must be an Integer, got 1.5");
+    CHECK(strstr(q1(db, "SELECT cy_check_int(NULL, 'SKIP')"), "InvalidArgumentType"));
     CHECK_STR(q1(db, "SELECT cy_json(cy_node(1, cy_list('A'), cy_map('k', 1)))"),
               "{\"id\":1,\"labels\":[\"A\"],\"properties\":{\"k\":1}}");
     CHECK_STR(q1(db, "SELECT cy_render(NULL)"), "null");
