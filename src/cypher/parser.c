@@ -29,7 +29,12 @@ typedef struct {
     uint8_t *not_path;  /* bit per source byte: a speculative path parse failed here */
     int in_where;       /* parsing a WHERE predicate: pattern predicates are allowed */
     int in_create;      /* parsing CREATE's pattern: `(n $props)` is allowed */
+    size_t copied;      /* nodes copied to expand comparison chains, bounded by MAX_COPIED */
 } parser;
+
+/* Expanding a < b < c copies b. Nested chains ((a < (b < c < d) < e) ...) double the copy at
+ * every level, so the total is capped: real queries copy a handful of nodes. */
+#define MAX_COPIED 100000
 
 /* Parser state for speculation: the lexer, the current token (own copy of its text) and
  * the nesting depth. */
@@ -943,6 +948,13 @@ static int predicate(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+static size_t count_nodes(const cy_node *n, size_t limit)
+{
+    size_t c = 1;
+    for (size_t i = 0; i < n->nkids && c <= limit; i++) c += count_nodes(n->kids[i], limit - c);
+    return c;
+}
+
 /* Comparisons chain: a < b <= c is (a < b) AND (b <= c), b copied (openCypher 9). */
 static int comparison(parser *p, cy_node **out)
 {
@@ -963,7 +975,13 @@ static int comparison(parser *p, cy_node **out)
         TRY(advance(p));
         cy_node *b, *c, *l = a;
         TRY(predicate(p, &b));
-        if (res && !(l = cy_clone(p->ast, a))) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        if (res) {
+            size_t n = count_nodes(a, MAX_COPIED - p->copied);
+            if (n > MAX_COPIED - p->copied)
+                return bsp_err(BSP_EINVAL, "%d:%d: comparison chains nested too deeply to expand", a->line, a->col);
+            p->copied += n;
+            if (!(l = cy_clone(p->ast, a))) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        }
         TRY(binop(p, op, l, b, &c));
         if (!res) res = c;
         else TRY(binop(p, "and", res, c, &res));

@@ -429,6 +429,26 @@ static void test_depth_limit(void)
 /* Every '(' in an expression is first tried as a path. A failed attempt is remembered, so
  * nesting that fails at every level parses in polynomial time; without the memo these
  * statements take 2^60 steps (the test would never finish). */
+/* 1 < (1 < (... x ...) < 1) < 1: each level copies the level inside it, so the expansion
+ * of chained comparisons doubles per level. It is capped, not exponential. */
+static void test_chain_copy_bound(void)
+{
+    char q[2048];
+    for (int levels = 5; levels <= 60; levels += 55) {
+        strcpy(q, "RETURN ");
+        for (int i = 0; i < levels; i++) strcat(q, "1 < (");
+        strcat(q, "x");
+        for (int i = 0; i < levels; i++) strcat(q, ") < 1");
+        if (levels == 5) {
+            char *s = sx(q);
+            unsigned xs = 0;
+            for (const char *c = s; c && *c; c++) xs += *c == 'x';
+            CHECK_EQ_U(xs, 32); /* expanded: 2^5 copies of the innermost operand */
+            free(s);
+        } else FAILS(q, "comparison chains nested too deeply to expand");
+    }
+}
+
 static void test_speculation_is_polynomial(void)
 {
     static const char *const shapes[][3] = {
@@ -507,6 +527,7 @@ int main(void)
     RUN(test_positions);
     RUN(test_depth_limit);
     RUN(test_speculation_is_polynomial);
+    RUN(test_chain_copy_bound);
     RUN(test_random_input);
     return test_finish();
 }
