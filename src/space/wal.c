@@ -107,7 +107,9 @@ struct wal {
     int dirfd;
     wal_options o;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;        /* busy changes (checkpoint, ticker) */
+    pthread_cond_t batch_cv[2]; /* waiters of batch number b sleep on batch_cv[b & 1] */
+    uint64_t batch_no;        /* number of the pending batch; the one in flight is batch_no - 1 */
     /* pending batch: starts with a 32-byte slot for its MARK when non-empty */
     uint8_t *buf, *spare;
     size_t len, cap, spare_cap;
@@ -231,6 +233,7 @@ static void lead(wal *w, bool sync)
     w->spare = NULL;
     w->spare_cap = 0;
     w->len = 0;
+    uint64_t bno = w->batch_no++;
     /* the batch's MARK: the highest sequence number acknowledged before it */
     uint64_t acked = w->o.durability == BSP_DURABLE_NONE ? w->written_seq : w->durable_seq;
     memset(b, 0, WAL_REC_HEADER);
@@ -260,7 +263,22 @@ static void lead(wal *w, bool sync)
     } else {
         free(b);
     }
+    /* Wake the writers of this batch only (on a busy machine waking the next batch's
+     * writers for nothing costs more CPU than the rest of the commit), plus one writer of
+     * the pending batch to lead it, and whoever waits for the file state. */
+    pthread_cond_broadcast(&w->batch_cv[bno & 1]);
+    if (w->err)
+        pthread_cond_broadcast(&w->batch_cv[(bno + 1) & 1]); /* all of them fail now */
+    else if (w->len > 0)
+        pthread_cond_signal(&w->batch_cv[(bno + 1) & 1]);
     pthread_cond_broadcast(&w->cv);
+}
+
+/* The batch holding seq, which is not yet written: the pending one if seq is in it, else
+ * the one in flight. */
+static uint64_t batch_of(const wal *w, uint64_t seq)
+{
+    return w->len > 0 && seq >= w->buf_first_seq ? w->batch_no : w->batch_no - 1;
 }
 
 static int sticky(wal *w)
@@ -327,7 +345,7 @@ static int wait_for(wal *w, uint64_t seq, bool sync)
         if (!w->busy && w->len > 0)
             lead(w, sync);
         else
-            pthread_cond_wait(&w->cv, &w->mu);
+            pthread_cond_wait(&w->batch_cv[batch_of(w, seq) & 1], &w->mu);
     }
     pthread_mutex_unlock(&w->mu);
     return BSP_OK;
@@ -628,6 +646,8 @@ int wal_open(const char *dir, const wal_options *opts, uint64_t current_version,
     w->next_seq = 1;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
+    pthread_cond_init(&w->batch_cv[0], NULL);
+    pthread_cond_init(&w->batch_cv[1], NULL);
     int rc = BSP_OK;
     if (!(w->dir = strdup(dir))) rc = bsp_err(BSP_ENOMEM, "wal: out of memory");
     if (rc == BSP_OK && !w->o.read_only && mkdir(dir, 0755) != 0 && errno != EEXIST)
@@ -686,6 +706,8 @@ int wal_checkpoint(wal *w, uint64_t new_version)
     pthread_mutex_lock(&w->mu);
     w->busy = false;
     pthread_cond_broadcast(&w->cv);
+    pthread_cond_broadcast(&w->batch_cv[0]);
+    pthread_cond_broadcast(&w->batch_cv[1]);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
@@ -705,6 +727,8 @@ void wal_close(wal *w)
     if (w->dirfd >= 0) close(w->dirfd);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->batch_cv[0]);
+    pthread_cond_destroy(&w->batch_cv[1]);
     free(w->buf);
     free(w->spare);
     free(w->dir);
