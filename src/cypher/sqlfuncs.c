@@ -1032,26 +1032,36 @@ static const sqlite3_module unwind_module = {
 
 /* ------------------------------------------------------------------ cy_expand */
 
-/* Columns: dst, rels, steps, then the arguments start, dir, types, min, max (hidden). */
+/* Columns: dst, rels, steps, then the arguments start, dir, types, min, max (hidden).
+ * The cursor walks depth-first and lazily: one frame per node of the current path holding
+ * that node's usable relationships (read when the frame is entered), so memory is bounded
+ * by path length × degree however many paths there are. A row is the current path. */
 enum { EX_DST, EX_RELS, EX_STEPS, EX_START, EX_DIR, EX_TYPES, EX_MIN, EX_MAX };
 
 typedef struct {
-    int64_t dst;
-    cv rels, steps;
-} ex_row;
+    int64_t id, src, dst;
+    char *type;
+    cv *props;
+} ex_edge;
+
+typedef struct {
+    int64_t at;        /* the node this frame stands on */
+    ex_edge *es;       /* its relationships not yet on the path, in id order */
+    size_t n, next;
+} ex_frame;
 
 typedef struct {
     sqlite3_vtab_cursor base;
-    size_t i;                 /* current row */
-    ex_row *rows;
-    size_t nrows, cap;
+    sqlite3_int64 rowid;
+    bool eof;
+    ex_frame *frames;  /* frames[0] = start; depth = nframes - 1 = path length */
+    size_t nframes, capframes;
     sqlite3_stmt *edges, *node;
-    int dir, edges_dir;       /* edges is prepared for edges_dir */
+    int dir, edges_dir;  /* edges is prepared for edges_dir */
     int64_t min, max;
     char **types;
     size_t ntypes;
-    cv rels, steps;           /* the path being walked */
-    int err;                  /* SQLite code of the first failure */
+    cv rels, steps;    /* the current path */
 } expand_cur;
 
 static int expand_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -1077,19 +1087,24 @@ static int expand_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
     if (!c) return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
     c->rels.k = c->steps.k = CV_LIST;
+    c->eof = true;
     *out = &c->base;
     return SQLITE_OK;
 }
 
+static void edges_free(ex_edge *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].type);
+        if (e[i].props) { cv_free(e[i].props); free(e[i].props); }
+    }
+    free(e);
+}
+
 static void expand_reset(expand_cur *c)
 {
-    for (size_t i = 0; i < c->nrows; i++) {
-        cv_free(&c->rows[i].rels);
-        cv_free(&c->rows[i].steps);
-    }
-    free(c->rows);
-    c->rows = NULL;
-    c->nrows = c->cap = c->i = 0;
+    for (size_t i = 0; i < c->nframes; i++) edges_free(c->frames[i].es, c->frames[i].n);
+    c->nframes = 0;
     for (size_t i = 0; i < c->ntypes; i++) free(c->types[i]);
     free(c->types);
     c->types = NULL;
@@ -1097,36 +1112,18 @@ static void expand_reset(expand_cur *c)
     cv_free(&c->rels);
     cv_free(&c->steps);
     c->rels.k = c->steps.k = CV_LIST;
-    c->err = 0;
+    c->eof = true;
+    c->rowid = 0;
 }
 
 static int expand_close(sqlite3_vtab_cursor *cur)
 {
     expand_cur *c = (expand_cur *)cur;
     expand_reset(c);
+    free(c->frames);
     sqlite3_finalize(c->edges);
     sqlite3_finalize(c->node);
     sqlite3_free(c);
-    return SQLITE_OK;
-}
-
-static int expand_emit(expand_cur *c, int64_t dst)
-{
-    if (c->nrows == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 16;
-        ex_row *r = realloc(c->rows, nc * sizeof *r);
-        if (!r) return SQLITE_NOMEM;
-        c->rows = r;
-        c->cap = nc;
-    }
-    ex_row *r = &c->rows[c->nrows];
-    r->dst = dst;
-    if (cv_copy(&r->rels, &c->rels)) return SQLITE_NOMEM;
-    if (cv_copy(&r->steps, &c->steps)) {
-        cv_free(&r->rels);
-        return SQLITE_NOMEM;
-    }
-    c->nrows++;
     return SQLITE_OK;
 }
 
@@ -1163,33 +1160,34 @@ static int load_node(expand_cur *c, int64_t id, cv *out)
     out->u.node.id = id;
     sqlite3_reset(c->node);
     sqlite3_bind_int64(c->node, 1, id);
-    int rc = sqlite3_step(c->node);
+    int rc = sqlite3_step(c->node), err = SQLITE_OK;
     if (rc == SQLITE_ROW) {
         cv l;
-        if (col_value(c->node, 0, true, &l)) return vt_error(&c->base, "cy_nodes %lld: labels: %s", (long long)id, bsp_errmsg());
-        if (l.k == CV_LIST) {
-            out->u.node.labels = calloc(l.u.list.n ? l.u.list.n : 1, sizeof(char *));
-            if (!out->u.node.labels) { cv_free(&l); return SQLITE_NOMEM; }
-            for (size_t i = 0; i < l.u.list.n; i++) {
-                cv *e = &l.u.list.v[i];
-                if (e->k != CV_STRING) continue;
-                out->u.node.labels[out->u.node.nlabels++] = e->u.s.p;
-                e->u.s.p = NULL;
-                e->k = CV_NULL;
+        if (col_value(c->node, 0, true, &l)) {
+            err = vt_error(&c->base, "cy_nodes %lld: labels: %s", (long long)id, bsp_errmsg());
+        } else {
+            if (l.k == CV_LIST && l.u.list.n) {
+                out->u.node.labels = calloc(l.u.list.n, sizeof(char *));
+                if (!out->u.node.labels) err = SQLITE_NOMEM;
+                for (size_t i = 0; !err && i < l.u.list.n; i++) {
+                    cv *e = &l.u.list.v[i];
+                    if (e->k != CV_STRING || memchr(e->u.s.p, 0, e->u.s.n)) continue;
+                    out->u.node.labels[out->u.node.nlabels++] = e->u.s.p;  /* steal */
+                    e->u.s.p = NULL;
+                    e->k = CV_NULL;
+                }
             }
-        }
-        cv_free(&l);
-        if (props_value(c->node, 1, &out->u.node.props)) {
-            int e = vt_error(&c->base, "cy_nodes %lld: %s", (long long)id, bsp_errmsg());
-            sqlite3_reset(c->node);
-            return e;
+            cv_free(&l);
+            if (!err && props_value(c->node, 1, &out->u.node.props))
+                err = vt_error(&c->base, "cy_nodes %lld: %s", (long long)id, bsp_errmsg());
         }
     } else if (rc != SQLITE_DONE) {
-        return vt_error(&c->base, "cy_expand: reading cy_nodes: %s",
-                        sqlite3_errmsg(((cyvt *)c->base.pVtab)->db));
+        err = vt_error(&c->base, "cy_expand: reading cy_nodes: %s",
+                       sqlite3_errmsg(((cyvt *)c->base.pVtab)->db));
     }
     sqlite3_reset(c->node);
-    return SQLITE_OK;
+    if (err) cv_free(out);
+    return err;
 }
 
 static bool type_ok(expand_cur *c, const char *t)
@@ -1207,32 +1205,25 @@ static bool rel_used(expand_cur *c, int64_t id)
     return false;
 }
 
-typedef struct {
-    int64_t id, src, dst;
-    char *type;
-    cv *props;
-} ex_edge;
-
-static void edges_free(ex_edge *e, size_t n)
+/* Enter node `at`: push a frame holding its usable relationships (none at depth max). */
+static int frame_push(expand_cur *c, int64_t at)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].type);
-        if (e[i].props) { cv_free(e[i].props); free(e[i].props); }
+    if (c->nframes == c->capframes) {
+        size_t nc = c->capframes ? c->capframes * 2 : 8;
+        ex_frame *f = realloc(c->frames, nc * sizeof *f);
+        if (!f) return SQLITE_NOMEM;
+        c->frames = f;
+        c->capframes = nc;
     }
-    free(e);
-}
-
-/* Depth-first walk from node `at` at depth len: emit when min <= len, extend while
- * len < max. The statement is drained into an array before recursing (it is shared). */
-static int expand_walk(expand_cur *c, int64_t at, int64_t len)
-{
-    int rc;
-    if (len >= c->min && (rc = expand_emit(c, at)) != SQLITE_OK) return rc;
+    ex_frame *f = &c->frames[c->nframes++];
+    memset(f, 0, sizeof *f);
+    f->at = at;
+    int64_t len = (int64_t)c->nframes - 1;
     if (c->max >= 0 && len >= c->max) return SQLITE_OK;
     sqlite3_reset(c->edges);
     sqlite3_bind_int64(c->edges, 1, at);
-    ex_edge *es = NULL;
-    size_t n = 0, cap = 0;
+    size_t cap = 0;
+    int rc;
     while ((rc = sqlite3_step(c->edges)) == SQLITE_ROW) {
         int64_t id = sqlite3_column_int64(c->edges, 0);
         int64_t s = sqlite3_column_int64(c->edges, 1), d = sqlite3_column_int64(c->edges, 2);
@@ -1240,56 +1231,74 @@ static int expand_walk(expand_cur *c, int64_t at, int64_t len)
         if (!t) t = "";
         if (!type_ok(c, t) || rel_used(c, id)) continue;
         if ((c->dir == 1 && s != at) || (c->dir == 2 && d != at)) continue;
-        if (n == cap) {
+        if (f->n == cap) {
             size_t nc = cap ? cap * 2 : 8;
-            ex_edge *ne = realloc(es, nc * sizeof *ne);
-            if (!ne) { edges_free(es, n); sqlite3_reset(c->edges); return SQLITE_NOMEM; }
-            es = ne;
+            ex_edge *ne = realloc(f->es, nc * sizeof *ne);
+            if (!ne) { rc = SQLITE_NOMEM; break; }
+            f->es = ne;
             cap = nc;
         }
-        ex_edge *e = &es[n];
+        ex_edge *e = &f->es[f->n++];
         memset(e, 0, sizeof *e);
         e->id = id; e->src = s; e->dst = d;
-        n++;
-        if (!(e->type = strdup(t))) { edges_free(es, n); sqlite3_reset(c->edges); return SQLITE_NOMEM; }
+        if (!(e->type = strdup(t))) { rc = SQLITE_NOMEM; break; }
         if (props_value(c->edges, 4, &e->props)) {
-            int err = vt_error(&c->base, "cy_edges %lld: %s", (long long)id, bsp_errmsg());
-            edges_free(es, n);
-            sqlite3_reset(c->edges);
-            return err;
+            rc = vt_error(&c->base, "cy_edges %lld: %s", (long long)id, bsp_errmsg());
+            break;
         }
     }
     sqlite3_reset(c->edges);
-    if (rc != SQLITE_DONE) {
-        edges_free(es, n);
-        return vt_error(&c->base, "cy_expand: reading cy_edges: %s",
-                        sqlite3_errmsg(((cyvt *)c->base.pVtab)->db));
-    }
-    rc = SQLITE_OK;
-    for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
-        ex_edge *e = &es[i];
-        /* in 'both' mode a relationship leads to its other end (a self-loop to itself) */
-        int64_t next = c->dir == 1 ? e->dst : c->dir == 2 ? e->src : (e->src == at ? e->dst : e->src);
-        cv r = {.k = CV_REL}, rc2, node;
-        r.u.rel.id = e->id; r.u.rel.src = e->src; r.u.rel.dst = e->dst;
-        r.u.rel.type = e->type; r.u.rel.props = e->props;
-        e->type = NULL; e->props = NULL;
-        if (cv_copy(&rc2, &r)) { cv_free(&r); rc = SQLITE_NOMEM; break; }
-        if ((rc = load_node(c, next, &node)) != SQLITE_OK) { cv_free(&r); cv_free(&rc2); break; }
-        if (cv_list_push(&c->rels, &r) || cv_list_push(&c->steps, &rc2) ||
-            cv_list_push(&c->steps, &node)) {
-            cv_free(&r); cv_free(&rc2); cv_free(&node);
-            rc = SQLITE_NOMEM;
-            break;
-        }
-        rc = expand_walk(c, next, len + 1);
-        /* pop */
+    if (rc == SQLITE_DONE) return SQLITE_OK;
+    if (rc == SQLITE_ROW || rc == SQLITE_OK) rc = SQLITE_ERROR;
+    if (rc != SQLITE_NOMEM && rc != SQLITE_ERROR)
+        rc = vt_error(&c->base, "cy_expand: reading cy_edges: %s",
+                      sqlite3_errmsg(((cyvt *)c->base.pVtab)->db));
+    return rc;
+}
+
+/* Leave the top frame, and the relationship and node that led to it. */
+static void frame_pop(expand_cur *c)
+{
+    ex_frame *f = &c->frames[--c->nframes];
+    edges_free(f->es, f->n);
+    if (c->nframes) {
         cv_free(&c->rels.u.list.v[--c->rels.u.list.n]);
         cv_free(&c->steps.u.list.v[--c->steps.u.list.n]);
         cv_free(&c->steps.u.list.v[--c->steps.u.list.n]);
     }
-    edges_free(es, n);
-    return rc;
+}
+
+/* Move to the next path of length >= min (depth-first pre-order), or to eof. */
+static int expand_advance(expand_cur *c)
+{
+    while (c->nframes) {
+        ex_frame *f = &c->frames[c->nframes - 1];
+        if (f->next == f->n) {
+            frame_pop(c);
+            continue;
+        }
+        ex_edge *e = &f->es[f->next++];
+        int64_t at = f->at;
+        /* in 'both' mode a relationship leads to its other end (a self-loop to itself) */
+        int64_t next = c->dir == 1 ? e->dst : c->dir == 2 ? e->src : (e->src == at ? e->dst : e->src);
+        cv r = {.k = CV_REL}, r2, node;
+        r.u.rel.id = e->id; r.u.rel.src = e->src; r.u.rel.dst = e->dst;
+        r.u.rel.type = e->type; r.u.rel.props = e->props;
+        e->type = NULL; e->props = NULL;  /* moved into r */
+        if (cv_copy(&r2, &r)) { cv_free(&r); return SQLITE_NOMEM; }
+        int rc = load_node(c, next, &node);
+        if (rc) { cv_free(&r); cv_free(&r2); return rc; }
+        if (cv_list_push(&c->rels, &r) || cv_list_push(&c->steps, &r2) ||
+            cv_list_push(&c->steps, &node)) {
+            cv_free(&r); cv_free(&r2); cv_free(&node);
+            return SQLITE_NOMEM;  /* (the path lists are freed by reset) */
+        }
+        /* now the path has one more relationship than frames - 1: enter its end node */
+        if ((rc = frame_push(c, next)) != SQLITE_OK) return rc;
+        if ((int64_t)c->nframes - 1 >= c->min) return SQLITE_OK;
+    }
+    c->eof = true;
+    return SQLITE_OK;
 }
 
 static int expand_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, int argc,
@@ -1341,29 +1350,32 @@ static int expand_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, in
         c->edges_dir = c->dir;
     }
     if (c->max >= 0 && c->max < c->min) return SQLITE_OK;
-    return expand_walk(c, start, 0);
+    c->eof = false;
+    int rc = frame_push(c, start);
+    if (rc != SQLITE_OK) return rc;
+    if (c->min == 0) return SQLITE_OK;  /* the empty path is the first row */
+    return expand_advance(c);
 }
 
 static int expand_next(sqlite3_vtab_cursor *cur)
 {
-    ((expand_cur *)cur)->i++;
-    return SQLITE_OK;
+    expand_cur *c = (expand_cur *)cur;
+    c->rowid++;
+    return expand_advance(c);
 }
 
 static int expand_eof(sqlite3_vtab_cursor *cur)
 {
-    expand_cur *c = (expand_cur *)cur;
-    return c->i >= c->nrows;
+    return ((expand_cur *)cur)->eof;
 }
 
 static int expand_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
 {
     expand_cur *c = (expand_cur *)cur;
-    ex_row *r = &c->rows[c->i];
     switch (col) {
-    case EX_DST: sqlite3_result_int64(ctx, r->dst); break;
-    case EX_RELS: cv_result(ctx, &r->rels); break;
-    case EX_STEPS: cv_result(ctx, &r->steps); break;
+    case EX_DST: sqlite3_result_int64(ctx, c->frames[c->nframes - 1].at); break;
+    case EX_RELS: cv_result(ctx, &c->rels); break;
+    case EX_STEPS: cv_result(ctx, &c->steps); break;
     default: sqlite3_result_null(ctx); break;
     }
     return SQLITE_OK;
@@ -1371,7 +1383,7 @@ static int expand_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
 
 static int expand_rowid(sqlite3_vtab_cursor *cur, sqlite3_int64 *rowid)
 {
-    *rowid = (sqlite3_int64)((expand_cur *)cur)->i;
+    *rowid = ((expand_cur *)cur)->rowid;
     return SQLITE_OK;
 }
 
