@@ -1,0 +1,26 @@
+/* The Cypher session and the pieces of execution shared by exec.c (statements and results),
+ * exec_create.c (CREATE) and graph_db.c (a bindspace database as the graph). */
+#ifndef BSP_CYPHER_EXEC_INTERNAL_H
+#define BSP_CYPHER_EXEC_INTERNAL_H
+
+#include "bindspace/cypher.h"
+#include "cypher/translate.h"
+#include "sql/sqlite_api.h"
+
+struct bsp_cypher_session {
+    sqlite3 *db;
+    char *dbdir;      /* a bindspace database directory, or NULL for the in-memory graph */
+    int temp_serial;  /* names of temporary tables */
+    void *graph;      /* graph_db.c state */
+};
+
+/* Run a CREATE step whose input query `in` is prepared and bound. */
+int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
+                   bsp_cypher_stats *stats);
+
+/* graph_db.c: make cy_nodes / cy_edges views over a database's Lance tables. */
+int cy_graph_attach(bsp_cypher_session *s, const char *dbdir);
+void cy_graph_detach(bsp_cypher_session *s);
+int cy_graph_flush(bsp_cypher_session *s);  /* write what a statement created */
+
+#endif

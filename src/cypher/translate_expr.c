@@ -1,0 +1,306 @@
+/* Cypher expressions → SQL expressions over the cy_* function library (value.h).
+ *
+ * Every operator becomes a function call so Cypher's semantics (three-valued logic, null
+ * propagation, type errors) hold whatever SQLite would do: a + b is cy_add(a, b), a = b is
+ * cy_eq(a, b) and yields a Cypher Boolean, and a condition becomes cy_truth(...). Functions
+ * named like the HDR SQL functions (hamming_distance, schema_passes, ...) pass through
+ * unchanged, so the SQL layer's planner sees them and can push them down. */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <strings.h>
+
+#include "bindspace/error.h"
+#include "cypher/translate_internal.h"
+#include "util/error.h"
+
+static const char *const aggregates[][2] = {
+    {"count", "count"},         {"sum", "cy_sum"},       {"avg", "cy_avg"},
+    {"min", "cy_min"},          {"max", "cy_max"},       {"collect", "cy_collect"},
+    {"stdev", "cy_stdev"},      {"stdevp", "cy_stdevp"}, {"percentiledisc", "cy_percentiledisc"},
+    {"percentilecont", "cy_percentilecont"}, {NULL, NULL}};
+
+/* SQL functions of the HDR layer (spec §16) a Cypher query may call by name. */
+static const char *const passthrough[] = {
+    "hamming_distance", "semantic_distance", "xor_bind", "schema_passes", "ani_level",
+    "nars_truth", "nars_f", "nars_c", "ani_dominant", "schema_version", "popcount",
+    "xor_delta", "xor_apply", "fp_hex", "fp_unhex", "fp_random", "fp_text", NULL};
+
+/* Cypher's scalar functions, served by cy_f_<name> (value.h). */
+static const char *const builtins[] = {
+    "abs", "ceil", "floor", "round", "sign", "sqrt", "exp", "log", "log10", "sin", "cos", "tan",
+    "asin", "acos", "atan", "atan2", "pi", "e", "rand", "tointeger", "tofloat", "toboolean",
+    "tostring", "size", "length", "head", "last", "tail", "reverse", "range", "keys", "labels",
+    "type", "id", "properties", "nodes", "relationships", "startnode", "endnode", "coalesce",
+    "toupper", "tolower", "trim", "ltrim", "rtrim", "substring", "left", "right", "replace",
+    "split", NULL};
+
+static const char *agg_sql(const char *name)
+{
+    for (int i = 0; aggregates[i][0]; i++)
+        if (strcasecmp(name, aggregates[i][0]) == 0) return aggregates[i][1];
+    return NULL;
+}
+
+bool tr_has_aggregate(const cy_node *e)
+{
+    if (!e) return false;
+    if (e->kind == CY_COUNT_STAR) return true;
+    if (e->kind == CY_FUNC && agg_sql(e->s)) return true;
+    for (size_t i = 0; i < e->nkids; i++)
+        if (tr_has_aggregate(e->kids[i])) return true;
+    return false;
+}
+
+int tr_param_index(tr *t, const char *name)
+{
+    cy_plan *p = t->plan;
+    for (size_t i = 0; i < p->nparams; i++)
+        if (strcmp(p->params[i], name) == 0) return (int)i + 1;
+    char **np = realloc(p->params, (p->nparams + 1) * sizeof *np);
+    if (!np) return -1;
+    p->params = np;
+    np[p->nparams] = strdup(name);
+    if (!np[p->nparams]) return -1;
+    return (int)++p->nparams;
+}
+
+const char *tr_binding_value(tr *t, const binding *b)
+{
+    if (b->kind == B_NODE)
+        return tr_fmt(t, "CASE WHEN %s IS NULL THEN NULL ELSE cy_node(%s, %s, %s) END", b->e[0],
+                      b->e[0], b->e[1], b->e[2]);
+    if (b->kind == B_REL)
+        return tr_fmt(t, "CASE WHEN %s IS NULL THEN NULL ELSE cy_rel(%s, %s, %s, %s, %s) END",
+                      b->e[0], b->e[0], b->e[1], b->e[2], b->e[3], b->e[4]);
+    return b->e[0];
+}
+
+static int var_lookup(tr *t, const cy_node *e, const scope *sc, const binding **out)
+{
+    (void)t;
+    const binding *b = scope_find(sc, e->s);
+    if (!b) return tr_syntax(e, "UndefinedVariable: variable `%s` not defined", e->s);
+    *out = b;
+    return BSP_OK;
+}
+
+static int args(tr *t, const cy_node *e, size_t from, const scope *sc, sbuf *o)
+{
+    for (size_t i = from; i < e->nkids; i++) {
+        if (i > from) sb_puts(o, ", ");
+        int rc = tr_expr(t, e->kids[i], sc, o);
+        if (rc) return rc;
+    }
+    return BSP_OK;
+}
+
+static int call(tr *t, const char *fn, const cy_node *e, const scope *sc, sbuf *o)
+{
+    sb_puts(o, fn);
+    sb_puts(o, "(");
+    int rc = args(t, e, 0, sc, o);
+    sb_puts(o, ")");
+    return rc;
+}
+
+static const char *binop_fn(const char *op)
+{
+    static const char *const map[][2] = {
+        {"+", "cy_add"}, {"-", "cy_sub"}, {"*", "cy_mul"}, {"/", "cy_div"}, {"%", "cy_mod"},
+        {"^", "cy_pow"}, {"=", "cy_eq"}, {"<>", "cy_neq"}, {"<", "cy_lt"}, {"<=", "cy_le"},
+        {">", "cy_gt"}, {">=", "cy_ge"}, {"and", "cy_and"}, {"or", "cy_or"}, {"xor", "cy_xor"},
+        {"starts-with", "cy_starts_with"}, {"ends-with", "cy_ends_with"},
+        {"contains", "cy_contains"}, {"in", "cy_in"}, {NULL, NULL}};
+    for (int i = 0; map[i][0]; i++)
+        if (strcmp(map[i][0], op) == 0) return map[i][1];
+    return NULL;
+}
+
+static const char *unop_fn(const char *op)
+{
+    if (strcmp(op, "neg") == 0) return "cy_neg";
+    if (strcmp(op, "not") == 0) return "cy_not";
+    if (strcmp(op, "is-null") == 0) return "cy_is_null";
+    if (strcmp(op, "is-not-null") == 0) return "cy_is_not_null";
+    return NULL;
+}
+
+static void float_literal(sbuf *o, double f)
+{
+    if (isnan(f)) {
+        sb_puts(o, "cy_f_tofloat('NaN')");
+        return;
+    }
+    if (isinf(f)) {
+        sb_puts(o, f > 0 ? "9e999" : "-9e999");
+        return;
+    }
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", f);
+    if (!strpbrk(num, ".eE")) strcat(num, ".0");
+    sb_puts(o, num);
+}
+
+static int func(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const char *agg = agg_sql(e->s);
+    if (agg) {
+        for (size_t i = 0; i < e->nkids; i++)
+            if (tr_has_aggregate(e->kids[i]))
+                return tr_syntax(e, "NestedAggregation: aggregate inside %s()", e->s);
+        sb_puts(o, agg);
+        sb_puts(o, "(");
+        if (e->op && strcmp(e->op, "distinct") == 0) sb_puts(o, "DISTINCT ");
+        int rc = args(t, e, 0, sc, o);
+        sb_puts(o, ")");
+        return rc;
+    }
+    if (e->op) return tr_syntax(e, "InvalidAggregation: DISTINCT in a call of %s()", e->s);
+    for (int i = 0; passthrough[i]; i++)
+        if (strcasecmp(e->s, passthrough[i]) == 0) return call(t, passthrough[i], e, sc, o);
+    if (strcasecmp(e->s, "exists") == 0) {
+        if (e->nkids != 1) return tr_syntax(e, "InvalidNumberOfArguments: exists() takes 1 argument");
+        return call(t, "cy_is_not_null", e, sc, o);
+    }
+    char lower[64];
+    size_t n = strlen(e->s);
+    if (n >= sizeof lower) return tr_syntax(e, "UnknownFunction: %s", e->s);
+    for (size_t i = 0; i <= n; i++) lower[i] = (char)tolower((unsigned char)e->s[i]);
+    for (int i = 0; builtins[i]; i++)
+        if (strcmp(lower, builtins[i]) == 0) {
+            char fn[80];
+            snprintf(fn, sizeof fn, "cy_f_%s", lower);
+            return call(t, fn, e, sc, o);
+        }
+    return tr_syntax(e, "UnknownFunction: %s()", e->s);
+}
+
+/* n.key on a node or relationship variable reads its properties column; the fingerprint
+ * of a database node is a column of its own. */
+static int prop(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *base = e->kids[0];
+    if (base->kind == CY_VAR) {
+        const binding *b = NULL;
+        int rc = var_lookup(t, base, sc, &b);
+        if (rc) return rc;
+        if (b->kind == B_NODE && t->opts->db_mode && strcmp(e->s, "fingerprint") == 0) {
+            if (b->vt) sb_printf(o, "%s.fingerprint", b->vt);
+            else sb_printf(o, "(SELECT fingerprint FROM temp.bsp_nodes WHERE rowid = %s)", b->e[3]);
+            return BSP_OK;
+        }
+        if (b->kind == B_NODE || b->kind == B_REL) {
+            sb_puts(o, "cy_prop(");
+            sb_puts(o, b->e[b->kind == B_NODE ? 2 : 4]);
+            sb_puts(o, ", ");
+            sb_sqlstr(o, e->s, e->slen);
+            sb_puts(o, ")");
+            return BSP_OK;
+        }
+    }
+    sb_puts(o, "cy_prop(");
+    int rc = tr_expr(t, base, sc, o);
+    if (rc) return rc;
+    sb_puts(o, ", ");
+    sb_sqlstr(o, e->s, e->slen);
+    sb_puts(o, ")");
+    return BSP_OK;
+}
+
+static int case_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *subj = e->kids[0]->kind == CY_ABSENT ? NULL : e->kids[0];
+    sb_puts(o, "(CASE");
+    for (size_t i = 1; i < e->nkids; i++) {
+        const cy_node *w = e->kids[i];
+        int rc;
+        if (w->kind == CY_WHEN) {
+            sb_puts(o, " WHEN cy_truth(");
+            if (subj) {
+                sb_puts(o, "cy_eq(");
+                if ((rc = tr_expr(t, subj, sc, o))) return rc;
+                sb_puts(o, ", ");
+            }
+            if ((rc = tr_expr(t, w->kids[0], sc, o))) return rc;
+            if (subj) sb_puts(o, ")");
+            sb_puts(o, ") THEN ");
+            if ((rc = tr_expr(t, w->kids[1], sc, o))) return rc;
+        } else {
+            sb_puts(o, " ELSE ");
+            if ((rc = tr_expr(t, w->kids[0], sc, o))) return rc;
+        }
+    }
+    sb_puts(o, " END)");
+    return BSP_OK;
+}
+
+int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    int rc;
+    switch (e->kind) {
+    case CY_INT:
+        if (e->i == INT64_MIN) sb_puts(o, "(-9223372036854775807-1)");
+        else sb_printf(o, "%lld", (long long)e->i);
+        return BSP_OK;
+    case CY_FLOAT: float_literal(o, e->f); return BSP_OK;
+    case CY_STRING:
+        if (memchr(e->s, 0, e->slen)) sb_puts(o, "cy_f_tostring(NULL)");  /* NUL: unsupported */
+        else sb_sqlstr(o, e->s, e->slen);
+        return BSP_OK;
+    case CY_TRUE: sb_puts(o, "cy_bool(1)"); return BSP_OK;
+    case CY_FALSE: sb_puts(o, "cy_bool(0)"); return BSP_OK;
+    case CY_NULL: sb_puts(o, "NULL"); return BSP_OK;
+    case CY_PARAM: {
+        int i = tr_param_index(t, e->s);
+        if (i < 0) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        sb_printf(o, "?%d", i);
+        return BSP_OK;
+    }
+    case CY_VAR: {
+        const binding *b = NULL;
+        if ((rc = var_lookup(t, e, sc, &b))) return rc;
+        sb_puts(o, tr_binding_value(t, b));
+        return BSP_OK;
+    }
+    case CY_PROP: return prop(t, e, sc, o);
+    case CY_INDEX: return call(t, "cy_index", e, sc, o);
+    case CY_SLICE: {
+        sb_puts(o, "cy_slice(");
+        if ((rc = tr_expr(t, e->kids[0], sc, o))) return rc;
+        for (int k = 1; k <= 2; k++) {
+            sb_puts(o, ", ");
+            if (e->kids[k]->kind == CY_ABSENT) sb_puts(o, "NULL");
+            else if ((rc = tr_expr(t, e->kids[k], sc, o))) return rc;
+        }
+        sb_printf(o, ", %d, %d)", e->kids[1]->kind != CY_ABSENT, e->kids[2]->kind != CY_ABSENT);
+        return BSP_OK;
+    }
+    case CY_BINOP: {
+        const char *fn = binop_fn(e->op);
+        if (!fn) return tr_syntax(e, "unsupported operator %s", e->op);
+        return call(t, fn, e, sc, o);
+    }
+    case CY_UNOP: {
+        const char *fn = unop_fn(e->op);
+        if (!fn) return tr_syntax(e, "unsupported operator %s", e->op);
+        return call(t, fn, e, sc, o);
+    }
+    case CY_FUNC: return func(t, e, sc, o);
+    case CY_COUNT_STAR: sb_puts(o, "count(*)"); return BSP_OK;
+    case CY_LIST: return call(t, "cy_list", e, sc, o);
+    case CY_MAP:
+        sb_puts(o, "cy_map(");
+        for (size_t i = 0; i < e->nkids; i++) {
+            const cy_node *en = e->kids[i];
+            if (i) sb_puts(o, ", ");
+            sb_sqlstr(o, en->s, en->slen);
+            sb_puts(o, ", ");
+            if ((rc = tr_expr(t, en->kids[0], sc, o))) return rc;
+        }
+        sb_puts(o, ")");
+        return BSP_OK;
+    case CY_CASE: return case_expr(t, e, sc, o);
+    default: return tr_syntax(e, "this expression is not supported yet");
+    }
+}
