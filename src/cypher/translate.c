@@ -412,7 +412,9 @@ static int clause_match(tr *t, const cy_node *c)
     }
     if (onfrom) {
         if (!t->nfrom) add_from(t, "(SELECT 1) AS _one");
-        sb_printf(&t->from, " LEFT JOIN (%s) ON %s", ofrom.p, ocond.len ? ocond.p : "1");
+        /* SQLite hides the alias of a lone table in parentheses: parenthesize joins only */
+        sb_printf(&t->from, onfrom > 1 ? " LEFT JOIN (%s) ON %s" : " LEFT JOIN %s ON %s", ofrom.p,
+                  ocond.len ? ocond.p : "1");
     } else if (ocond.len) {
         /* nothing new to bind: the row survives either way */
     }
