@@ -921,7 +921,28 @@ static int single_query(tr *t, const cy_node *q, const char **final_sql)
         case CY_UNWIND: rc = clause_unwind(t, c); break;
         case CY_WITH: rc = clause_project(t, c, false, NULL); break;
         case CY_RETURN: rc = clause_project(t, c, true, final_sql); break;
-        case CY_CREATE: rc = clause_create(t, c); break;
+        case CY_CREATE: {
+            /* consecutive CREATE clauses are one CREATE of all their patterns (none of them
+             * filters or reads), so a long script is one step, not one table per clause */
+            size_t j = i, np = 0;
+            while (j < q->nkids && q->kids[j]->kind == CY_CREATE) np += q->kids[j++]->kids[0]->nkids;
+            if (j == i + 1) {
+                rc = clause_create(t, c);
+                break;
+            }
+            cy_node pat = {.kind = CY_PATTERN, .line = c->line, .col = c->col};
+            pat.kids = malloc(np * sizeof *pat.kids);
+            if (!pat.kids) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+            for (size_t k = i; k < j; k++)
+                for (size_t m = 0; m < q->kids[k]->kids[0]->nkids; m++)
+                    pat.kids[pat.nkids++] = q->kids[k]->kids[0]->kids[m];
+            cy_node *pp = &pat;
+            cy_node cr = {.kind = CY_CREATE, .kids = &pp, .nkids = 1, .line = c->line, .col = c->col};
+            rc = clause_create(t, &cr);
+            free(pat.kids);
+            i = j - 1;
+            break;
+        }
         default: rc = tr_syntax(c, "this clause is not supported yet");
         }
         if (rc) return rc;
