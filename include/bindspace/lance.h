@@ -96,6 +96,22 @@ typedef int (*bsp_fp_run_fn)(void *ctx, uint64_t fragment_id, uint64_t first_off
 int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char *column,
                         bsp_fp_run_fn fn, void *ctx);
 
+/* One fragment's fingerprint column as nrows x 2,048 contiguous bytes, mapped from its data
+ * file instead of read: a private copy-on-write mapping, so the caller may change the bytes
+ * (only the pages it writes are copied; the file never changes). Offered when the fragment
+ * has no deletions and the column is stored as one run (plain pages back to back, as
+ * bsp_dataset_write lays it out); otherwise BSP_EUNSUPPORTED and the caller scans with
+ * bsp_dataset_scan_fp. Free with bsp_fp_map_free. The file must not be truncated while
+ * mapped (data files never are). */
+typedef struct bsp_fp_map {
+    uint8_t *rows;    /* nrows * 2048 bytes, writable */
+    uint64_t nrows;
+    void *base;       /* the mapping */
+    size_t len;
+} bsp_fp_map;
+int bsp_dataset_map_fp(const bsp_dataset *ds, size_t fragment_index, const char *column, bsp_fp_map *out);
+void bsp_fp_map_free(bsp_fp_map *m);
+
 /* Read whole rows by row address (any order; output rows in input order). BSP_ENOTFOUND
  * for a deleted or missing row. */
 int bsp_dataset_take(const bsp_dataset *ds, const uint64_t *row_addrs, size_t n,

@@ -35,11 +35,13 @@ static const char *kind_name(int k)
 
 /* ---- states ---------------------------------------------------------------------------------- */
 
+static void arena_release(bk_state *s);
+
 void bk_state_free(bk_state *s)
 {
     free(s->keys);
     free(s->slot);
-    free(s->arena);
+    arena_release(s);
     free(s->freeslots);
     memset(s, 0, sizeof *s);
 }
@@ -55,20 +57,35 @@ long bk_state_find(const bk_state *s, uint64_t key)
     return lo < s->n && s->keys[lo] == key ? (long)lo : -1;
 }
 
+static void arena_release(bk_state *s)
+{
+    if (s->map.base) bsp_fp_map_free(&s->map);
+    else free(s->arena);
+    s->arena = NULL;
+}
+
+/* Grow the arena (a mapped arena is copied into memory of our own the first time). */
 static int arena_reserve(bk_state *s, size_t slots)
 {
     if (slots <= s->slotcap) return BSP_OK;
     if (slots > UINT32_MAX) return bsp_err(BSP_EFULL, "backup: more than 2^32 records in a state");
     size_t cap = s->slotcap ? s->slotcap : 64;
     while (cap < slots) cap *= 2;
-    uint8_t *a = realloc(s->arena, cap * BK_REC);
+    uint8_t *a;
+    if (s->map.base) {
+        a = malloc(cap * BK_REC);
+        if (a && s->nslots) memcpy(a, s->arena, s->nslots * BK_REC);
+    } else {
+        a = realloc(s->arena, cap * BK_REC);
+    }
     if (!a) return oom();
+    if (s->map.base) arena_release(s);
     s->arena = a;
     s->slotcap = cap;
     return BSP_OK;
 }
 
-int bk_state_reserve(bk_state *s, size_t n)
+int bk_state_reserve_keys(bk_state *s, size_t n)
 {
     uint64_t *k = realloc(s->keys, (n ? n : 1) * sizeof *k);
     if (!k) return oom();
@@ -76,7 +93,13 @@ int bk_state_reserve(bk_state *s, size_t n)
     uint32_t *sl = realloc(s->slot, (n ? n : 1) * sizeof *sl);
     if (!sl) return oom();
     s->slot = sl;
-    return arena_reserve(s, n);
+    return BSP_OK;
+}
+
+int bk_state_reserve(bk_state *s, size_t n)
+{
+    int rc = bk_state_reserve_keys(s, n);
+    return rc ? rc : arena_reserve(s, n);
 }
 
 /* ---- records --------------------------------------------------------------------------------- */
@@ -120,7 +143,45 @@ static int fail(const bk_record *r, const bk_entry *e, const char *what)
                    r->from, r->to, e->key, kind_name(e->kind), what);
 }
 
-/* Check every requirement of r applied in the given direction; count inserts/removes. */
+/* §13 checksums of MODIFY entries, FNV_LANES records at a time. FNV-1a is one multiply per
+ * byte, each depending on the last, so one record at a time runs at the multiplier's latency;
+ * independent records interleaved run at its throughput (about 4x faster here). */
+#define FNV_LANES 8
+
+typedef struct fnv_batch {
+    uint64_t rec[FNV_LANES][BSP_WORDS]; /* the records whose checksums are due */
+    size_t entry[FNV_LANES];            /* their entries in the record */
+    int n;
+} fnv_batch;
+
+static void fnv_lanes(const fnv_batch *b, uint64_t h[FNV_LANES])
+{
+    const uint8_t *p[FNV_LANES];
+    for (int k = 0; k < FNV_LANES; k++) {
+        p[k] = (const uint8_t *)b->rec[k < b->n ? k : 0];
+        h[k] = 0xCBF29CE484222325ull;
+    }
+    for (size_t i = 0; i < BK_REC; i++)
+        for (int k = 0; k < FNV_LANES; k++) h[k] = (h[k] ^ p[k][i]) * 0x100000001B3ull;
+}
+
+/* Compare the batched checksums, failing on the first mismatch in entry order. */
+static int fnv_flush(fnv_batch *b, const bk_record *r, bool forward)
+{
+    if (b->n == 0) return BSP_OK;
+    uint64_t h[FNV_LANES];
+    fnv_lanes(b, h);
+    int n = b->n;
+    b->n = 0;
+    for (int k = 0; k < n; k++)
+        if (h[k] != r->e[b->entry[k]].checksum)
+            return fail(r, &r->e[b->entry[k]], forward ? "the result does not match the checksum"
+                                                       : "the current record does not match the checksum");
+    return BSP_OK;
+}
+
+/* Check every requirement of r applied in the given direction; count inserts/removes. The
+ * first failing requirement in entry order is the one reported. */
 static int check(const bk_state *s, const bk_record *r, bool forward, size_t *ins, size_t *rem)
 {
     *ins = *rem = 0;
@@ -128,48 +189,61 @@ static int check(const bk_state *s, const bk_record *r, bool forward, size_t *in
     if (s->n != have)
         return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": the state has %zu rows,"
                        " the record expects %" PRIu64, r->from, r->to, s->n, have);
-    uint64_t tmp[BSP_WORDS];
+    fnv_batch *fb = malloc(sizeof *fb);
+    if (!fb) return oom();
+    fb->n = 0;
+    int rc = BSP_OK;
+    /* An entry's own failure is reported after the checksums of the entries before it. */
+#define CHECK_FAIL(what)                              \
+    do {                                              \
+        rc = fnv_flush(fb, r, forward);               \
+        if (!rc) rc = fail(r, e, what);               \
+        goto out;                                     \
+    } while (0)
     for (size_t i = 0; i < r->n; i++) {
         const bk_entry *e = &r->e[i];
         const uint8_t *p = r->buf + e->off;
-        if (i && e->key <= r->e[i - 1].key) return fail(r, e, "entries are not in ascending key order");
+        if (i && e->key <= r->e[i - 1].key) CHECK_FAIL("entries are not in ascending key order");
         long at = bk_state_find(s, e->key);
         switch (e->kind) {
         case BSP_BACKUP_MODIFY: {
-            if (at < 0) return fail(r, e, "the address is not occupied");
+            if (at < 0) CHECK_FAIL("the address is not occupied");
             bsp_delta d;
-            if (bsp_delta_decode(&d, p, e->len) < 0 || d.nnz == 0) return fail(r, e, "bad XorDelta payload");
+            if (bsp_delta_decode(&d, p, e->len) < 0 || d.nnz == 0) CHECK_FAIL("bad XorDelta payload");
+            uint64_t *tmp = fb->rec[fb->n];
             memcpy(tmp, bk_state_rec(s, (size_t)at), BK_REC);
-            if (!forward && bsp_backup_checksum(tmp) != e->checksum)
-                return fail(r, e, "the current record does not match the checksum");
-            bsp_delta_apply(tmp, &d);
-            if (forward && bsp_backup_checksum(tmp) != e->checksum)
-                return fail(r, e, "the result does not match the checksum");
+            if (forward) bsp_delta_apply(tmp, &d); /* forward: the result; backward: the current record */
+            fb->entry[fb->n++] = i;
+            if (fb->n == FNV_LANES && (rc = fnv_flush(fb, r, forward))) goto out;
             break;
         }
         case BSP_BACKUP_CREATE:
         case BSP_BACKUP_DELETE: {
-            if (e->len != BK_REC) return fail(r, e, "payload is not a 2,048-byte record");
+            if (e->len != BK_REC) CHECK_FAIL("payload is not a 2,048-byte record");
             bool removes = (e->kind == BSP_BACKUP_DELETE) == forward;
             if (removes) {
-                if (at < 0) return fail(r, e, "the address is not occupied");
+                if (at < 0) CHECK_FAIL("the address is not occupied");
                 if (memcmp(bk_state_rec(s, (size_t)at), p, BK_REC) != 0)
-                    return fail(r, e, "the current record differs from the payload");
+                    CHECK_FAIL("the current record differs from the payload");
                 ++*rem;
             } else {
-                if (at >= 0) return fail(r, e, "the address is already occupied");
+                if (at >= 0) CHECK_FAIL("the address is already occupied");
                 ++*ins;
             }
             break;
         }
-        default: return fail(r, e, "unknown entry kind");
+        default: CHECK_FAIL("unknown entry kind");
         }
     }
+#undef CHECK_FAIL
+    if ((rc = fnv_flush(fb, r, forward))) goto out;
     uint64_t want = forward ? r->rows_to : r->rows_from;
     if (s->n + *ins - *rem != want)
-        return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": applying it gives %zu rows,"
-                       " the record says %" PRIu64, r->from, r->to, s->n + *ins - *rem, want);
-    return BSP_OK;
+        rc = bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": applying it gives %zu rows,"
+                     " the record says %" PRIu64, r->from, r->to, s->n + *ins - *rem, want);
+out:
+    free(fb);
+    return rc;
 }
 
 static int apply(bk_state *s, const bk_record *r, bool forward)

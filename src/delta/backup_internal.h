@@ -31,6 +31,7 @@ typedef struct bk_state {
     size_t nslots, slotcap;
     uint32_t *freeslots;
     size_t nfree, freecap;
+    bsp_fp_map map;        /* set when the arena is a snapshot's mapped column, not malloc'd */
 } bk_state;
 
 void bk_state_free(bk_state *s);
@@ -42,6 +43,8 @@ static inline uint8_t *bk_state_rec(const bk_state *s, size_t i)
 long bk_state_find(const bk_state *s, uint64_t key);
 /* Reserve room for n keys and n slots (used by loaders; then fill keys/slot/arena directly). */
 int bk_state_reserve(bk_state *s, size_t n);
+/* Only the keys and slot arrays (a loader that brings its own arena in s->map). */
+int bk_state_reserve_keys(bk_state *s, size_t n);
 
 /* ---- one version record in memory ---------------------------------------------------------- */
 typedef struct bk_entry {
@@ -160,6 +163,8 @@ int bk_snapshot_write(const char *chain, uint64_t v, const bk_state *s, const bk
  * type for restore. */
 int bk_snapshot_load(const char *chain, const bk_item *marker, bk_state *out, bk_table_cols *names,
                      bk_problem_fn problem, void *pctx);
+/* Tests set this to load snapshots through the read path instead of mapping them. */
+extern bool bk_snapshot_no_map;
 
 /* ---- seals -------------------------------------------------------------------------------- */
 /* Record size + CRC-32C of every file of the chain that is not sealed yet. */

@@ -66,10 +66,9 @@ static int write_table(const char *out, bk_state *s, const bk_table_cols *names,
         b.cols[1] = (bsp_column){.type = {BSP_T_FSL_UINT8, BK_REC}, .length = s->n, .data_len = s->n * BK_REC};
         if (in_place) {
             /* Slots already in key order (no creates or deletes since the snapshot): the arena
-             * is the column; hand it over instead of copying 128 MiB. */
+             * is the column, written as it is instead of copying 128 MiB (a mapped arena stays
+             * the state's; b must not free it). */
             b.cols[1].data = s->arena;
-            s->arena = NULL;
-            s->nslots = s->slotcap = 0;
         } else {
             b.cols[1].data = malloc(s->n ? s->n * BK_REC : 1);
             if (!b.cols[1].data) rc = oom();
@@ -89,6 +88,7 @@ static int write_table(const char *out, bk_state *s, const bk_table_cols *names,
         bsp_write_options wo = {.mode = BSP_WRITE_CREATE, .progress = p};
         rc = bsp_dataset_write(out, &schema, &b, &wo, NULL);
     }
+    if (in_place && b.cols) b.cols[1].data = NULL; /* the state's arena */
     bsp_batch_free(&b);
     bsp_schema_free(&schema);
     return rc;

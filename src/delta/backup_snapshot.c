@@ -21,6 +21,8 @@
 
 static int oom(void) { return bsp_err(BSP_ENOMEM, "backup: out of memory"); }
 
+bool bk_snapshot_no_map = false;
+
 char *bk_snapshot_path(const char *chain, uint64_t v)
 {
     size_t n = strlen(chain) + 48;
@@ -108,20 +110,56 @@ out:
 
 typedef struct load_ctx {
     uint8_t *arena;
+    const uint64_t *keys; /* the snapshot's keys, read before the records */
+    uint32_t *crc;        /* computed row CRCs, compared with the stored ones afterwards */
     size_t n, at;
 } load_ctx;
 
+/* Row CRCs of arena rows [a, b), three rows at a time (crc32c_update_x3). */
+static void crc_rows(load_ctx *x, size_t a, size_t b)
+{
+    size_t i = a;
+    for (; i + 3 <= b; i += 3) {
+        uint32_t c[3];
+        const void *p[3];
+        for (int k = 0; k < 3; k++) {
+            c[k] = crc32c_update(0, &x->keys[i + (size_t)k], 8);
+            p[k] = x->arena + (i + (size_t)k) * BK_REC;
+        }
+        crc32c_update_x3(c, p, BK_REC);
+        for (int k = 0; k < 3; k++) x->crc[i + (size_t)k] = c[k];
+    }
+    for (; i < b; i++) x->crc[i] = row_crc(x->keys[i], x->arena + i * BK_REC);
+}
+
+/* One run of fingerprints: copy the live rows into the arena and compute their row CRCs in
+ * blocks small enough to still be in cache (the record bytes are read from memory once). */
 static int load_run(void *c, uint64_t frag, uint64_t first, uint64_t nrows, const uint8_t *bytes,
                     const uint8_t *live)
 {
     (void)frag, (void)first;
     load_ctx *x = c;
+    enum { BLOCK = 48 }; /* rows: 96 KiB */
+    size_t block0 = x->at;
     for (uint64_t j = 0; j < nrows; j++) {
         if (live && !((live[j >> 3] >> (j & 7)) & 1)) continue;
         if (x->at >= x->n) return bsp_err(BSP_ECORRUPT, "snapshot: more fingerprints than keys");
-        memcpy(x->arena + x->at * BK_REC, bytes + j * BK_REC, BK_REC);
-        x->at++;
+        if (!live) { /* the usual case: a run of rows copied at once */
+            uint64_t k = nrows - j < BLOCK ? nrows - j : BLOCK;
+            if (k > x->n - x->at) k = x->n - x->at;
+            memcpy(x->arena + x->at * BK_REC, bytes + j * BK_REC, (size_t)k * BK_REC);
+            x->at += (size_t)k;
+            j += k - 1;
+        } else {
+            memcpy(x->arena + x->at * BK_REC, bytes + j * BK_REC, BK_REC);
+            x->at++;
+        }
+        if (x->at - block0 >= BLOCK) {
+            crc_rows(x, block0, x->at);
+            block0 = x->at;
+        }
     }
+    crc_rows(x, block0, x->at);
     return 0;
 }
 
@@ -139,6 +177,7 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
     if (!path) return oom();
     bsp_dataset *ds = NULL;
     bsp_scanner *sc = NULL;
+    uint32_t *got = NULL;
     char what[200] = "";
     int rc = bsp_dataset_open(path, 0, &ds);
     if (rc) {
@@ -164,7 +203,26 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
         rc = BSP_ECORRUPT;
         goto out;
     }
-    if ((rc = bk_state_reserve(out, n))) goto out;
+    /* The records: mapped from the snapshot's data file when its column is one run (the
+     * pages are the page cache's; only records a version record changes get copied), else
+     * read into an arena of our own. */
+    if ((rc = bk_state_reserve_keys(out, n))) goto out;
+    bool mapped = false;
+    if (bsp_dataset_fragment_count(ds) == 1 && !bk_snapshot_no_map) {
+        bsp_fp_map fm;
+        if (bsp_dataset_map_fp(ds, 0, s->fields[1].name, &fm) == BSP_OK) {
+            if (fm.nrows == n) {
+                out->map = fm;
+                out->arena = fm.rows;
+                out->slotcap = n;
+                mapped = true;
+            } else {
+                bsp_fp_map_free(&fm);
+            }
+        }
+        bsp_errclear(); /* not mappable: read it below, which reports any damage */
+    }
+    if (!mapped && (rc = bk_state_reserve(out, n))) goto out;
     uint32_t *crcs = (uint32_t *)(void *)out->slot; /* stash the CRCs there until the check */
     const char *cols[2] = {s->fields[0].name, "crc"};
     bsp_scan_options so = {.columns = cols, .ncolumns = 2, .batch_rows = 65536};
@@ -183,18 +241,31 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
         snprintf(what, sizeof what, "snapshot table unreadable: %s", bsp_errmsg());
         goto out;
     }
-    load_ctx lx = {out->arena, n, 0};
-    for (size_t f = 0; f < bsp_dataset_fragment_count(ds) && !rc; f++)
+    if (at != n) { /* every key is needed before the records: they seed the row CRCs */
+        snprintf(what, sizeof what, "snapshot table unreadable: row count");
+        rc = BSP_ECORRUPT;
+        goto out;
+    }
+    got = malloc((n ? n : 1) * sizeof *got);
+    if (!got) {
+        rc = oom();
+        goto out;
+    }
+    load_ctx lx = {out->arena, out->keys, got, n, 0};
+    if (mapped) {
+        crc_rows(&lx, 0, n);
+        lx.at = n;
+    }
+    for (size_t f = 0; !mapped && f < bsp_dataset_fragment_count(ds) && !rc; f++)
         rc = bsp_dataset_scan_fp(ds, f, s->fields[1].name, load_run, &lx);
-    if (rc || lx.at != n || at != n) {
+    if (rc || lx.at != n) {
         snprintf(what, sizeof what, "snapshot table unreadable: %s", rc ? bsp_errmsg() : "row count");
         rc = BSP_ECORRUPT;
         goto out;
     }
     uint64_t digest = bk_digest_init();
     for (size_t i = 0; i < n; i++) {
-        const uint8_t *rec = out->arena + i * BK_REC;
-        if (row_crc(out->keys[i], rec) != crcs[i]) {
+        if (got[i] != crcs[i]) {
             if (!problem) {
                 rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ", key %" PRIu64 ": row CRC mismatch", chain,
                              m->to, out->keys[i]);
@@ -232,6 +303,7 @@ out:
     }
     if (sc) bsp_scanner_free(sc);
     if (ds) bsp_dataset_free(ds);
+    free(got);
     free(path);
     if (rc) bk_state_free(out);
     return rc;

@@ -52,12 +52,23 @@ int io_replace_file(const char *path, const void *data, size_t len);
 /* Streaming form of io_write_new / io_replace_file for large files (data files): bytes go
  * to a temporary file next to path; io_writer_commit publishes it. Any failure leaves no
  * file under path; io_writer_abort (safe after a commit or a failed call) removes the
- * temporary. */
+ * temporary.
+ *
+ * Large writes go around the page cache: the part of a write of at least IO_WRITER_DIRECT
+ * bytes whose file offset and memory address are both 4 KiB-aligned is written with O_DIRECT
+ * (the device reads the caller's memory: no copy into the page cache, no dirty-page
+ * throttling; the rest is written normally). Where O_DIRECT is refused (tmpfs, alignment)
+ * the writer falls back to ordinary writes for good. Every IO_WRITER_KICK bytes it starts
+ * writeback of what it has written (Linux sync_file_range, no waiting), so the device works
+ * while the caller produces the rest and the final fsync waits only for the tail. */
 typedef struct io_writer {
     int fd;          /* -1 when closed */
+    int dfd;         /* O_DIRECT descriptor of the temporary: -1 not yet opened, -2 not usable */
     char *path;      /* final name */
     char *tmp;       /* temporary name (NULL once committed or removed) */
     uint64_t offset; /* bytes written so far */
+    uint64_t kicked;   /* file bytes before this offset were handed to writeback early */
+    uint64_t buffered; /* bytes written through the page cache since then */
 } io_writer;
 
 int io_writer_open(io_writer *w, const char *path);

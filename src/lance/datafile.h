@@ -67,4 +67,11 @@ typedef int (*datafile_fixed_fn)(void *ctx, uint64_t first_row, uint64_t rows,
 int datafile_scan_fixed(datafile *f, uint32_t column, uint32_t dim, uint64_t row_start,
                         uint64_t nrows, datafile_fixed_fn fn, void *ctx);
 
+/* Where a fixed-width column of dim bytes per row lies as one run: when every page is the
+ * plain encoding without nulls (the datafile_scan_fixed fast path) and each page's values
+ * start where the previous page's end (as datafile_write lays a column out), rows
+ * [0, datafile_rows) are the bytes [*off, *off + rows * dim) of the file. Otherwise
+ * BSP_EUNSUPPORTED (read the column another way); BSP_ECORRUPT for inconsistent pages. */
+int datafile_fixed_extent(const datafile *f, uint32_t column, uint32_t dim, uint64_t *off);
+
 #endif

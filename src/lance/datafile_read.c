@@ -458,6 +458,40 @@ static const Lance__Encodings__Buffer *plain_fixed_buffer(const Lance__Encodings
     return NULL;
 }
 
+int datafile_fixed_extent(const datafile *f, uint32_t column, uint32_t dim, uint64_t *off)
+{
+    if (column >= f->ncols || dim == 0)
+        return bsp_err(BSP_EINVAL, "%s: column %u / dimension %u out of range", f->name, column, dim);
+    const df_column *col = &f->cols[column];
+    if (col->rows != f->rows)
+        return bsp_err(BSP_ECORRUPT, "%s: column %u has %llu rows, the file %llu", f->name, column,
+                       (unsigned long long)col->rows, (unsigned long long)f->rows);
+    uint64_t next = 0, row = 0;
+    bool first = true;
+    for (size_t p = 0; p < col->npages; p++) {
+        const df_page *pg = &col->pages[p];
+        if (pg->rows == 0) continue;
+        const Lance__Encodings__Buffer *lb = plain_fixed_buffer(pg->enc, 8ull * dim);
+        if (!lb || pg->first_row != row)
+            return bsp_err(BSP_EUNSUPPORTED, "%s: column %u page %zu is not a plain run", f->name, column, p);
+        uint32_t bi = lb->has_buffer_index ? lb->buffer_index : 0;
+        uint64_t need, end;
+        if (bi >= pg->nbufs || !df_mul(pg->rows, dim, &need) || pg->buf_size[bi] < need ||
+            !df_add(pg->buf_off[bi], need, &end) || end > f->size)
+            return bsp_err(BSP_ECORRUPT, "%s: column %u page %zu: values buffer does not hold %llu rows of %u bytes",
+                           f->name, column, p, (unsigned long long)pg->rows, dim);
+        if (first) *off = pg->buf_off[bi];
+        else if (pg->buf_off[bi] != next)
+            return bsp_err(BSP_EUNSUPPORTED, "%s: column %u page %zu does not follow the previous one", f->name,
+                           column, p);
+        first = false;
+        next = end;
+        row += pg->rows;
+    }
+    if (first) *off = 0; /* no rows */
+    return BSP_OK;
+}
+
 int datafile_scan_fixed(datafile *f, uint32_t column, uint32_t dim, uint64_t row_start,
                         uint64_t nrows, datafile_fixed_fn fn, void *ctx)
 {

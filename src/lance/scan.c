@@ -8,11 +8,14 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "lance/colops.h"
 #include "lance/commit.h"
 #include "lance/datafile.h"
 #include "lance/dataset.h"
+#include "io/io.h"
 #include "util/error.h"
 
 #define DEFAULT_BATCH_ROWS 8192
@@ -354,4 +357,67 @@ int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char
     free(x.live);
     datafile_close(df);
     return rc;
+}
+
+/* ---- fingerprint columns mapped ---------------------------------------------------------------- */
+
+int bsp_dataset_map_fp(const bsp_dataset *ds, size_t fragment_index, const char *column, bsp_fp_map *out)
+{
+    memset(out, 0, sizeof *out);
+    const Lance__Table__Manifest *m = ds->mf.m;
+    if (fragment_index >= m->n_fragments)
+        return bsp_err(BSP_ERANGE, "%s: fragment index %zu out of range", ds->path, fragment_index);
+    int k = bsp_schema_find(&ds->schema, column);
+    if (k < 0) return bsp_err(BSP_ENOTFOUND, "%s: no column named %s", ds->path, column);
+    const bsp_field *fd = &ds->schema.fields[k];
+    if (!bsp_type_is_fingerprint(fd->type))
+        return bsp_err(BSP_EINVAL, "%s: column %s is not a 2048-byte fingerprint", ds->path, column);
+    const Lance__Table__DataFragment *f = m->fragments[fragment_index];
+    size_t file;
+    uint32_t col;
+    if (!dataset_locate(f, fd->id, &file, &col) || f->deletion_file)
+        return bsp_err(BSP_EUNSUPPORTED, "%s: fragment %zu: column %s is not stored whole", ds->path,
+                       fragment_index, column);
+    char *p = dataset_data_path(ds, f->files[file]);
+    if (!p) return oom();
+    struct datafile *df = NULL;
+    uint64_t off = 0, rows = 0, size = 0;
+    int fdesc = -1;
+    int rc = datafile_open(p, f->files[file]->file_size_bytes, &df);
+    if (!rc) {
+        rows = datafile_rows(df);
+        if (rows != f->physical_rows)
+            rc = bsp_err(BSP_EUNSUPPORTED, "%s: %llu rows, the fragment has %llu", p, (unsigned long long)rows,
+                         (unsigned long long)f->physical_rows);
+    }
+    if (!rc) rc = datafile_fixed_extent(df, col, fd->type.dim, &off);
+    if (!rc) rc = io_open_read(p, &fdesc, &size);
+    if (!rc && (rows > (SIZE_MAX - off) / fd->type.dim || off + rows * fd->type.dim > size))
+        rc = bsp_err(BSP_ECORRUPT, "%s: the fingerprint column ends after the file", p);
+    if (!rc && rows > 0) {
+        long pg = sysconf(_SC_PAGESIZE);
+        uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
+        size_t len = (size_t)(off + rows * fd->type.dim - start);
+        /* Populate read-only (a writable private mapping would be populated by copying every
+         * page), then allow writes: only the pages the caller changes get copied. */
+        void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fdesc, (off_t)start);
+        if (base == MAP_FAILED) {
+            rc = bsp_err(BSP_EIO, "%s: mmap: cannot map %zu bytes", p, len);
+        } else if (mprotect(base, len, PROT_READ | PROT_WRITE) != 0) {
+            munmap(base, len);
+            rc = bsp_err(BSP_EIO, "%s: mprotect failed", p);
+        } else {
+            *out = (bsp_fp_map){(uint8_t *)base + (off - start), rows, base, len};
+        }
+    }
+    if (fdesc >= 0) io_close(fdesc);
+    if (df) datafile_close(df);
+    free(p);
+    return rc;
+}
+
+void bsp_fp_map_free(bsp_fp_map *m)
+{
+    if (m->base) munmap(m->base, m->len);
+    memset(m, 0, sizeof *m);
 }

@@ -56,7 +56,31 @@ __attribute__((target("sse4.2"))) static uint32_t crc32c_sse42(uint32_t crc, con
     return ~c32;
 }
 
-uint32_t crc32c_update(uint32_t crc, const void *p, size_t n)
+__attribute__((target("sse4.2"))) static void crc32c_sse42_x3(uint32_t crc[3], const void *const p[3],
+                                                                size_t n)
+{
+    const uint8_t *a = p[0], *b = p[1], *c = p[2];
+    uint64_t ca = ~crc[0], cb = ~crc[1], cc = ~crc[2];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t wa, wb, wc;
+        memcpy(&wa, a + i, 8);
+        memcpy(&wb, b + i, 8);
+        memcpy(&wc, c + i, 8);
+        ca = _mm_crc32_u64(ca, wa);
+        cb = _mm_crc32_u64(cb, wb);
+        cc = _mm_crc32_u64(cc, wc);
+    }
+    uint32_t ra = (uint32_t)ca, rb = (uint32_t)cb, rc = (uint32_t)cc;
+    for (; i < n; i++) {
+        ra = _mm_crc32_u8(ra, a[i]);
+        rb = _mm_crc32_u8(rb, b[i]);
+        rc = _mm_crc32_u8(rc, c[i]);
+    }
+    crc[0] = ~ra, crc[1] = ~rb, crc[2] = ~rc;
+}
+
+static int have_sse42(void)
 {
     static int have = -1;
     int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
@@ -65,8 +89,26 @@ uint32_t crc32c_update(uint32_t crc, const void *p, size_t n)
         h = __builtin_cpu_supports("sse4.2") ? 1 : 0;
         __atomic_store_n(&have, h, __ATOMIC_RELAXED);
     }
-    return h ? crc32c_sse42(crc, p, n) : crc32c_update_portable(crc, p, n);
+    return h;
+}
+
+uint32_t crc32c_update(uint32_t crc, const void *p, size_t n)
+{
+    return have_sse42() ? crc32c_sse42(crc, p, n) : crc32c_update_portable(crc, p, n);
+}
+
+void crc32c_update_x3(uint32_t crc[3], const void *const p[3], size_t n)
+{
+    if (have_sse42()) {
+        crc32c_sse42_x3(crc, p, n);
+        return;
+    }
+    for (int k = 0; k < 3; k++) crc[k] = crc32c_update_portable(crc[k], p[k], n);
 }
 #else
 uint32_t crc32c_update(uint32_t crc, const void *p, size_t n) { return crc32c_update_portable(crc, p, n); }
+void crc32c_update_x3(uint32_t crc[3], const void *const p[3], size_t n)
+{
+    for (int k = 0; k < 3; k++) crc[k] = crc32c_update_portable(crc[k], p[k], n);
+}
 #endif

@@ -210,6 +210,13 @@ static void test_roundtrip_small(void)
     CHECK(rep.files > 10);
     bsp_backup_report_free(&rep);
     check_all_versions(dir, chain, &m, 0, 14, true);
+    /* The same through the snapshot read path (used when a snapshot's column cannot be mapped). */
+    bk_snapshot_no_map = true;
+    check_all_versions(dir, chain, &m, 0, 14, false);
+    CHECK_OK(bsp_backup_verify(chain, NULL, &rep));
+    CHECK_EQ_U(rep.nproblems, 0);
+    bsp_backup_report_free(&rep);
+    bk_snapshot_no_map = false;
 
     /* Continuity: a chain continues only from its end. */
     CHECK_ERR(bsp_backup_create(t, 3, 14, chain, &o, NULL), BSP_EINVAL, "ends at version 14");

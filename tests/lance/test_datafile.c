@@ -429,6 +429,12 @@ static void test_scan_fixed(void)
             CHECK(out.length == 600 && col_equal(col ? &cn : &c, 10, &out));
             bsp_column_free(&out);
         }
+        /* the column without nulls lies in the file as one run (6 pages back to back) */
+        uint64_t off = 0;
+        CHECK_OK(datafile_fixed_extent(df, 0, 2048, &off));
+        CHECK(off + n * 2048 <= len && memcmp(mem + off, c.data, n * 2048) == 0);
+        CHECK_ERR(datafile_fixed_extent(df, 1, 2048, &off), BSP_EUNSUPPORTED, "plain run");
+        CHECK_ERR(datafile_fixed_extent(df, 2, 2048, &off), BSP_EINVAL, NULL);
         scan_ctx sc = {&c, 0, 0, 2, true};
         CHECK_EQ_I(datafile_scan_fixed(df, 0, 2048, 0, n, scan_cb, &sc), 42);
         CHECK_EQ_U(sc.calls, 2);

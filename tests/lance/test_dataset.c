@@ -316,6 +316,49 @@ static void test_scan_fp(void)
     rm_table(p);
 }
 
+/* bsp_dataset_map_fp: the mapped rows equal the scanned ones; writing them changes nothing on
+ * disk; a fragment with deletions is not offered. */
+static void test_map_fp(void)
+{
+    char *p = table_path("mapfp");
+    create(p, 0, 300, 100, false);
+    bsp_dataset *ds;
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    for (size_t f = 0; f < bsp_dataset_fragment_count(ds); f++) {
+        bsp_fp_map m;
+        CHECK_OK(bsp_dataset_map_fp(ds, f, "fp", &m));
+        CHECK_EQ_U(m.nrows, 100);
+        int bad = 0;
+        for (uint64_t r = 0; r < m.nrows; r++) {
+            uint8_t want[TG_DIM];
+            tg_fp(f * 100 + r, want);
+            if (memcmp(m.rows + r * TG_DIM, want, TG_DIM)) bad++;
+        }
+        CHECK_EQ_U(bad, 0);
+        memset(m.rows, 0xAB, 3 * TG_DIM); /* private: the file keeps its bytes */
+        bsp_fp_map_free(&m);
+        CHECK(m.base == NULL);
+        CHECK_OK(bsp_dataset_map_fp(ds, f, "fp", &m));
+        uint8_t want[TG_DIM];
+        tg_fp(f * 100, want);
+        CHECK(memcmp(m.rows, want, TG_DIM) == 0);
+        bsp_fp_map_free(&m);
+    }
+    bsp_dataset_free(ds);
+    uint64_t del = BSP_ROW_ADDR(1, 0);
+    CHECK_OK(bsp_dataset_delete_rows(p, &del, 1, NULL, NULL));
+    CHECK_OK(bsp_dataset_open(p, 0, &ds));
+    bsp_fp_map m;
+    CHECK_ERR(bsp_dataset_map_fp(ds, 1, "fp", &m), BSP_EUNSUPPORTED, "not stored whole");
+    CHECK(m.base == NULL);
+    CHECK_OK(bsp_dataset_map_fp(ds, 2, "fp", &m));
+    bsp_fp_map_free(&m);
+    CHECK_ERR(bsp_dataset_map_fp(ds, 0, "label", &m), BSP_EINVAL, "fingerprint");
+    CHECK_ERR(bsp_dataset_map_fp(ds, 9, "fp", &m), BSP_ERANGE, NULL);
+    bsp_dataset_free(ds);
+    rm_table(p);
+}
+
 static void test_columns(void)
 {
     char *p = table_path("columns");
@@ -892,6 +935,7 @@ int main(void)
     RUN(test_append_time_travel);
     RUN(test_delete_update);
     RUN(test_scan_fp);
+    RUN(test_map_fp);
     RUN(test_columns);
     RUN(test_missing_field_and_unsupported);
     RUN(test_overwrite);
