@@ -42,6 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t k = 0; k < sizeof probes / sizeof probes[0]; k++) read_as(df, i, probes[k]);
         uint64_t acc = 0, rows = datafile_rows(df);
         datafile_scan_fixed(df, i, 2048, 0, rows < MAX_ROWS ? rows : MAX_ROWS, sink, &acc);
+        /* a run it reports must lie inside the file (bsp_dataset_map_fp maps it) */
+        uint32_t dims[2] = {2048, 8};
+        for (int k = 0; k < 2; k++) {
+            uint64_t off = 0;
+            if (datafile_fixed_extent(df, i, dims[k], &off) == 0 && rows > 0 &&
+                (off > size || rows > (size - off) / dims[k]))
+                __builtin_trap();
+        }
     }
     if (have_schema) bsp_schema_free(&s);
     datafile_close(df);
