@@ -5,10 +5,10 @@
  * domain, exactly. Decoding is monotone (q / 65535 in f32, q / 127, (Σ / 8) / 32767), so
  * "decoded value >= t" is "stored value >= the smallest stored value whose decoding is >= t",
  * found once by binary search. Evaluation is then a handful of integer compares on 6 words,
- * with no floating point and no branches per clause. A clause or member that is absent gets
- * a neutral threshold that every record passes (min 0, max 255, all-ones sets, empty bloom
- * mask), so the evaluator does not need to know which ones are present; only the version
- * check depends on whether any clause is present (§6.1: on a record whose schema_version ≠ 1
+ * with no floating point. A clause or member that is absent gets a neutral threshold that
+ * every record passes (min 0, max 255, all-ones sets, empty bloom mask); the evaluator skips
+ * the words of absent clauses only so as not to touch their cache lines (pred_lines), and the
+ * version check depends on whether any clause is present (§6.1: on a record whose schema_version ≠ 1
  * every present clause fails, and the empty predicate passes every record). */
 #ifndef BSP_FP_PREDICATE_IMPL_H
 #define BSP_FP_PREDICATE_IMPL_H
@@ -81,27 +81,54 @@ struct bsp_predicate {
     char desc[256]; /* bsp_predicate_describe */
 };
 
-/* Evaluate on the sidecar words s[0..47] = record words 208..255. */
+/* The record's 64-byte cache lines (0..31) that pred_eval_sidecar reads for p, as a bit mask:
+ * a scan prefetches exactly these, and a rejected record costs only them. Line 27 holds the
+ * schema version (word 223), 26 the ANI, NARS and kind/verb words (208-211), 28 the RL words
+ * (224-227), 30 the bloom words (244-247), 31 the graph metrics (248). */
+static inline uint32_t pred_lines(const struct bsp_predicate *p)
+{
+    uint32_t c = p->clauses, m = 0;
+    if (!c) return 0;
+    m |= 1u << 27;
+    if (c & (PRED_ANI | PRED_NARS | PRED_KIND)) m |= 1u << 26;
+    if (c & PRED_RL) m |= 1u << 28;
+    if (c & PRED_BLOOM) m |= 1u << 30;
+    if (c & PRED_GRAPH) m |= 1u << 31;
+    return m;
+}
+
+/* Evaluate on the sidecar words s[0..47] = record words 208..255. Only the words of the
+ * clauses present are read (one perfectly predicted branch per group of clauses sharing a
+ * cache line); inside a group the absent members have neutral thresholds, so the tests are
+ * branch-free. */
 static inline bool pred_eval_sidecar(const struct bsp_predicate *p, const uint64_t *s)
 {
-    if (!p->clauses) return true;
+    const uint32_t cl = p->clauses;
+    if (!cl) return true;
     if ((s[PRED_W_VERSION] >> 56) != 1) return false;
-    const uint64_t nars = s[PRED_W_NARS], edge = s[PRED_W_EDGE], m = s[PRED_W_METRICS];
-    bool ok = ((s[p->ani_word] >> p->ani_shift) & 0xFFFF) >= p->ani_min;
-    ok &= (nars & 0xFFFF) >= p->nars_f_min;
-    ok &= ((nars >> 16) & 0xFFFF) >= p->nars_c_min;
-    ok &= ((nars >> 32) & 0xFFFF) >= p->nars_p_min;
-    ok &= (m & 0xFFFF) >= p->graph_pagerank_min;
-    ok &= ((m >> 16) & 0xFF) <= p->graph_hop_max;
-    ok &= (((m >> 24) ^ p->graph_cluster) & p->graph_cluster_mask) == 0;
-    ok &= ((m >> 40) & 0xFF) >= p->graph_degree_min;
-    const unsigned kind = (unsigned)(edge >> 32) & 0xFF, verb = (unsigned)edge & 0xFF;
-    ok &= (bool)((p->kinds[kind >> 6] >> (kind & 63)) & 1);
-    ok &= (bool)((p->verbs[verb >> 6] >> (verb & 63)) & 1);
-    for (int i = 0; i < 4; i++) ok &= (s[PRED_W_BLOOM + i] & p->bloom[i]) == p->bloom[i];
-    if (!ok || !(p->clauses & PRED_RL)) return ok;
+    bool ok = true;
+    if (cl & (PRED_ANI | PRED_NARS | PRED_KIND)) { /* line 26 */
+        const uint64_t nars = s[PRED_W_NARS], edge = s[PRED_W_EDGE];
+        ok &= ((s[p->ani_word] >> p->ani_shift) & 0xFFFF) >= p->ani_min;
+        ok &= (nars & 0xFFFF) >= p->nars_f_min;
+        ok &= ((nars >> 16) & 0xFFFF) >= p->nars_c_min;
+        ok &= ((nars >> 32) & 0xFFFF) >= p->nars_p_min;
+        const unsigned kind = (unsigned)(edge >> 32) & 0xFF, verb = (unsigned)edge & 0xFF;
+        ok &= (bool)((p->kinds[kind >> 6] >> (kind & 63)) & 1);
+        ok &= (bool)((p->verbs[verb >> 6] >> (verb & 63)) & 1);
+    }
+    if (cl & PRED_GRAPH) { /* line 31 */
+        const uint64_t m = s[PRED_W_METRICS];
+        ok &= (m & 0xFFFF) >= p->graph_pagerank_min;
+        ok &= ((m >> 16) & 0xFF) <= p->graph_hop_max;
+        ok &= (((m >> 24) ^ p->graph_cluster) & p->graph_cluster_mask) == 0;
+        ok &= ((m >> 40) & 0xFF) >= p->graph_degree_min;
+    }
+    if (cl & PRED_BLOOM) /* line 30 */
+        for (int i = 0; i < 4; i++) ok &= (s[PRED_W_BLOOM + i] & p->bloom[i]) == p->bloom[i];
+    if (!ok || !(cl & PRED_RL)) return ok;
 
-    int32_t best = -128, lo = 0, hi = 0;
+    int32_t best = -128, lo = 0, hi = 0; /* line 28 */
     for (int i = 0; i < 8; i++) {
         int32_t a = (int8_t)(s[PRED_W_Q] >> (8 * i)), b = (int8_t)(s[PRED_W_Q + 1] >> (8 * i));
         best = a > best ? a : best;

@@ -10,9 +10,11 @@
  * once, and each query's pruning limit is always its own heap's k-th key. */
 #include "bindspace/sidecar.h"
 #include "fp/kernels.h"
+#include "fp/predicate_impl.h"
 
 #define SCAN_CHUNK SEARCH_CHUNK
 #define SCAN_PF 2   /* candidates ahead to prefetch on the pruning path */
+#define SCAN_PRED_PF 16 /* records ahead whose predicate lines are prefetched */
 
 static inline void scan_one(search_worker *w, search_query *sq, const uint64_t *rec,
                             uint64_t pos)
@@ -64,25 +66,34 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
     for (size_t c0 = i0; c0 < i1; c0 += SCAN_CHUNK) {
         size_t c1 = c0 + SCAN_CHUNK < i1 ? c0 + SCAN_CHUNK : i1, m = 0;
         if (c->pred) {
-            /* The predicate reads a few sidecar lines per record, 2 KiB apart: without help
-             * each is a serial cache miss (a mispredicted pass/fail branch discards the
-             * loads in flight). Prefetch the next chunk's lines of words 208-231 and 240-255
-             * before any branch of this one. */
-            size_t p1 = c1 + SCAN_CHUNK < i1 ? c1 + SCAN_CHUNK : i1;
-            for (size_t i = c1; i < p1; i++) {
+            /* The predicate reads only the cache lines of its clauses (c->pl: for a graph
+             * clause words 223 and 248, 2 of the record's 32 lines), so a rejected record
+             * costs those 2 lines. Without help each is a serial miss (a mispredicted
+             * pass/fail branch discards the loads in flight): the lines of the record
+             * SCAN_PRED_PF ahead are prefetched, and the first lines of a passing record are
+             * requested at once, so its distance below starts on lines already in flight. */
+            for (size_t i = c0; i < c1; i++) {
+                if (i + SCAN_PRED_PF < i1) {
+                    const uint64_t *pr = recs + (i + SCAN_PRED_PF) * BSP_WORDS;
+                    for (int l = 0; l < c->npl; l++) __builtin_prefetch(pr + 8 * (size_t)c->pl[l]);
+                }
+                if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
+                w->candidates++;
                 const uint64_t *r = recs + i * BSP_WORDS;
-                __builtin_prefetch(r + 208);
-                __builtin_prefetch(r + 216);
-                __builtin_prefetch(r + 224);
-                __builtin_prefetch(r + 240);
-                __builtin_prefetch(r + 248);
+                if (!pred_eval_sidecar(c->pred, r + BSP_SIDECAR_WORD)) continue;
+                const uint64_t *b0 = r + 16 * (size_t)c->blocks[0];
+                __builtin_prefetch(b0);
+                __builtin_prefetch(b0 + 8);
+                __builtin_prefetch(b0 + 16);
+                __builtin_prefetch(b0 + 24);
+                idx[m++] = i;
             }
-        }
-        for (size_t i = c0; i < c1; i++) {
-            if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
-            w->candidates++;
-            if (c->pred && !bsp_predicate_eval(c->pred, recs + i * BSP_WORDS)) continue;
-            idx[m++] = i;
+        } else {
+            for (size_t i = c0; i < c1; i++) {
+                if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
+                w->candidates++;
+                idx[m++] = i;
+            }
         }
         w->passed += m;
         if (m == 0) continue;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fp/kernels.h"
+#include "fp/predicate_impl.h"
 #include "search/search_internal.h"
 #include "util/error.h"
 
@@ -93,6 +94,9 @@ static int ctx_init(search_ctx *c, const bsp_search_options *o)
     c->maxd = o->has_max_distance && o->max_distance < SEARCH_NOLIMIT ? o->max_distance
                                                                          : SEARCH_NOLIMIT;
     c->pred = o->predicate && !bsp_predicate_is_empty(o->predicate) ? o->predicate : NULL;
+    c->npl = 0;
+    if (c->pred)
+        for (uint32_t m = pred_lines(c->pred); m; m &= m - 1) c->pl[c->npl++] = (uint8_t)__builtin_ctz(m);
     c->bloom_id = o->bloom_source_id;
     c->bonus = o->bloom_bonus;
     float b = (float)o->bloom_bonus;

@@ -40,6 +40,8 @@ typedef struct search_ctx {
     int nb;
     uint32_t maxd;             /* max_distance or SEARCH_NOLIMIT */
     const bsp_predicate *pred; /* NULL when absent or empty */
+    uint8_t pl[8];             /* the record cache lines the predicate reads (pred_lines) */
+    int npl;
     uint64_t bloom_id;
     float bloom_m;             /* 1 - bonus, f32 */
     double bonus;
