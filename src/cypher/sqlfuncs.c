@@ -262,26 +262,17 @@ static void fn_rel(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     cv_free(&r);
 }
 
-/* Append e (a node, relationship or list of them) to path p; 1 if a null was met. */
+/* Append e (a node, relationship or list of them) to path p; 1 as soon as a null is met
+ * (the whole path is then null: an OPTIONAL MATCH that did not match), -1 on error. */
 static int path_add(sqlite3_context *ctx, cv *p, cv *e, int depth)
 {
     if (e->k == CV_NULL) return 1;
-    if (e->k == CV_LIST && depth == 0) {
-        int null = 0;
+    if ((e->k == CV_LIST || e->k == CV_PATH) && depth == 0) {
         for (size_t i = 0; i < e->u.list.n; i++) {
             int rc = path_add(ctx, p, &e->u.list.v[i], 1);
-            if (rc < 0) return rc;
-            null |= rc;
+            if (rc) return rc;
         }
-        return null;
-    }
-    if (e->k == CV_PATH && depth == 0) {
-        int null = 0;
-        for (size_t i = 0; i < e->u.list.n; i++) {
-            int rc = path_add(ctx, p, &e->u.list.v[i], 1);
-            if (rc < 0) return rc;
-        }
-        return null;
+        return 0;
     }
     size_t n = p->u.list.n;
     const cv *last = n ? &p->u.list.v[n - 1] : NULL;
@@ -324,7 +315,10 @@ static void fn_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         int rc = path_add(ctx, &p, &e, 0);
         cv_free(&e);
         if (rc < 0) goto out;
-        null |= rc;
+        if (rc > 0) {
+            null = 1;
+            break;
+        }
     }
     if (null) {
         sqlite3_result_null(ctx);
@@ -838,6 +832,40 @@ static void fn_labels_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     }
     sqlite3_result_int(ctx, ok);
     cv_free(&l);
+}
+
+/* cy_props_match(v, map): the pattern (n $map) — every key of map equals v's property of
+ * that name, three-valued (a missing property is null, so no match). v: node, relationship
+ * or map; map null → null; an empty map matches anything. */
+static void fn_props_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    cv v, m;
+    if (arg(ctx, argv[0], &v)) return;
+    if (arg(ctx, argv[1], &m)) {
+        cv_free(&v);
+        return;
+    }
+    const cv *props = v.k == CV_MAP ? &v : v.k == CV_NODE ? v.u.node.props
+                    : v.k == CV_REL ? v.u.rel.props : NULL;
+    if (v.k == CV_NULL || m.k == CV_NULL) {
+        sqlite3_result_null(ctx);
+    } else if (m.k != CV_MAP || (!props && v.k != CV_NODE && v.k != CV_REL)) {
+        fail(ctx, "TypeError: a property map must be a Map, got %s", kind_name(m.k != CV_MAP ? &m : &v));
+    } else {
+        int tv = 1;
+        for (size_t i = 0; i < m.u.map.n && tv != 0; i++) {
+            const char *k = m.u.map.keys[i];
+            const cv *x = props ? cv_map_get(props, k, strlen(k)) : NULL;
+            cv nul = {.k = CV_NULL};
+            int e = cv_equals(x ? x : &nul, &m.u.map.vals[i]);
+            if (e == 0) tv = 0;
+            else if (e < 0) tv = -1;
+        }
+        result_tv(ctx, tv);
+    }
+    cv_free(&v);
+    cv_free(&m);
 }
 
 static void fn_check_int(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1433,6 +1461,7 @@ int cy_sql_register(sqlite3 *db)
         {"cy_truth", 1, fn_truth},       {"cy_sortkey", 1, fn_sortkey},
         {"cy_render", 1, fn_render},     {"cy_json", 1, fn_json},
         {"cy_labels_has", -1, fn_labels_has}, {"cy_check_int", 2, fn_check_int},
+        {"cy_props_match", 2, fn_props_match},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs,

@@ -141,6 +141,8 @@ int cv_from_json(const char *text, size_t n, cv *out);
  *                cy_sortkey(v) → BLOB whose memcmp order is cv_order (null sorts last);
  *                cy_render(v) → TEXT (cv_render); cy_json(v) → TEXT (cv_json);
  *                cy_labels_has(labels, 'A', ...) → SQL 0/1 (all given labels present);
+ *                cy_props_match(v, map) → Boolean: the pattern (n $map), every key of map
+ *                equal to v's property (three-valued AND of the equalities);
  *                cy_check_int(v, 'what') → v if an Integer ≥ 0, else "SyntaxError:
  *                NegativeIntegerArgument: ..." / "SyntaxError: InvalidArgumentType: ..." (the
  *                classes the TCK expects for SKIP/LIMIT parameters)

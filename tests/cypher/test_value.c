@@ -935,6 +935,9 @@ static void test_sql_constructors_access(void)
     EV("cy_path(cy_node(1, cy_list('A'), NULL), cy_list(cy_rel(5, 2, 1, 'T', NULL), cy_node(2, NULL, NULL)),"
        " cy_node(2, NULL, NULL))", "<(:A)<-[:T]-()>");
     EV("cy_path(cy_node(1, NULL, NULL), NULL)", "null");
+    /* an unmatched OPTIONAL MATCH: null wins before the nodes are checked */
+    EV("cy_path(cy_node(1, NULL, NULL), NULL, cy_node(3, NULL, NULL))", "null");
+    EV("cy_path(cy_node(1, NULL, NULL), cy_list(NULL), cy_node(3, NULL, NULL))", "null");
     EVERR("cy_path(cy_node(1, NULL, NULL), cy_rel(5, 3, 4, 'T', NULL), cy_node(4, NULL, NULL))",
           "does not touch");
     EVERR("cy_path(cy_node(1, NULL, NULL), cy_rel(5, 1, 4, 'T', NULL))", "ends with a node");
@@ -974,6 +977,14 @@ static void test_sql_constructors_access(void)
     CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A', 'B'), 'C')"), "0");
     CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A'))"), "1");
     CHECK_STR(q1(db, "SELECT cy_labels_has(NULL, 'A')"), "0");
+    EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1, 'b', 'x')), cy_map('a', 1.0))", "true");
+    EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1, 'b', 'x')), cy_map('a', 1, 'b', 'y'))", "false");
+    EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1)), cy_map('c', 1))", "null");
+    EV("cy_props_match(cy_node(1, NULL, NULL), cy_map())", "true");
+    EV("cy_props_match(cy_rel(1, 1, 2, 'T', cy_map('w', cy_list(1))), cy_map('w', cy_list(1)))", "true");
+    EV("cy_props_match(cy_map('a', NULL), cy_map('a', NULL))", "null");
+    EV("cy_props_match(NULL, cy_map('a', 1))", "null");
+    EVERR("cy_props_match(cy_node(1, NULL, NULL), 5)", "TypeError");
     CHECK_STR(q1(db, "SELECT cy_check_int(3, 'LIMIT')"), "3");
     CHECK_STR(q1(db, "SELECT cy_check_int(-1, 'LIMIT')"),
               "ERR: SyntaxError: NegativeIntegerArgument: LIMIT must be a non-negative Integer, got -1");
