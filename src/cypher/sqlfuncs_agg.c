@@ -63,7 +63,7 @@ static const char *kind_name(sqlite3_value *sv)
 
 static void type_error(sqlite3_context *ctx, sqlite3_value *sv)
 {
-    errorf(ctx, "TypeError: %s() expects numbers, got %s", agg_name(ctx), kind_name(sv));
+    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects numbers, got %s", agg_name(ctx), kind_name(sv));
 }
 
 /* Decode a value; false (error set) on failure. */
@@ -73,7 +73,7 @@ static bool decode(sqlite3_context *ctx, sqlite3_value *sv, cv *out)
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "TypeError: %s(): unreadable value (%s)", agg_name(ctx), bsp_errmsg());
+    else errorf(ctx, "TypeError: InvalidArgumentValue: %s(): unreadable value (%s)", agg_name(ctx), bsp_errmsg());
     return false;
 }
 
@@ -148,7 +148,7 @@ static void sum_add(sqlite3_context *ctx, sqlite3_value *sv, bool for_avg)
         if (__builtin_add_overflow(s->isum, v, &r)) {
             if (!for_avg) {
                 s->failed = true;
-                errorf(ctx, "ArithmeticError: sum() integer overflow");
+                errorf(ctx, "ArithmeticError: IntegerOverflow: sum() exceeds the Integer range");
                 return;
             }
             s->fsum += (double)s->isum;
@@ -333,10 +333,10 @@ static void pct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (!(p >= 0.0 && p <= 1.0)) {
         s->failed = true;
         if (pt == SQLITE_INTEGER || pt == SQLITE_FLOAT)
-            errorf(ctx, "ArgumentError: %s() percentile must be between 0.0 and 1.0, got %g",
+            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be between 0.0 and 1.0, got %g",
                    agg_name(ctx), p);
         else
-            errorf(ctx, "ArgumentError: %s() percentile must be a number between 0.0 and 1.0, "
+            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be a number between 0.0 and 1.0, "
                         "got %s", agg_name(ctx), kind_name(pv));
         return;
     }

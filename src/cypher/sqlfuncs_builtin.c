@@ -5,8 +5,8 @@
  * "ArgumentError: f() takes N arguments" itself, so the translator never sees SQLite's own
  * "wrong number of arguments" message. Inside a function the rules of openCypher 9 apply:
  * a null argument gives null (coalesce excepted), an argument of the wrong type is a
- * "TypeError: f() expects ..., got <Kind>", a value out of a function's domain is an
- * "ArgumentError". Numbers, strings and null are native SQLite values and are read
+ * "TypeError: InvalidArgumentValue: f() expects ..., got <Kind>", a value out of a function's
+ * domain is an "ArgumentError: NumberOutOfRange: ..." (the detail codes the TCK names). Numbers, strings and null are native SQLite values and are read
  * directly; only lists, maps and graph values go through the codec (cv_from_sqlite).
  * Strings are UTF-8 and are measured, indexed and reversed by code point. */
 #include <errno.h>
@@ -67,7 +67,7 @@ static bool get_arg(sqlite3_context *ctx, const struct fdef *d, sqlite3_value *s
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "TypeError: %s(): unreadable argument (%s)", d->name, bsp_errmsg());
+    else errorf(ctx, "TypeError: InvalidArgumentValue: %s(): unreadable argument (%s)", d->name, bsp_errmsg());
     return false;
 }
 
@@ -91,8 +91,22 @@ static cv_kind kind_of(sqlite3_value *sv)
 static void type_error(sqlite3_context *ctx, const struct fdef *d, const char *want,
                        cv_kind got)
 {
-    errorf(ctx, "TypeError: %s() expects %s, got %s", d->name, want, kind_name(got));
+    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects %s, got %s", d->name, want,
+           kind_name(got));
 }
+
+/* The TCK expects a compile-time "SyntaxError: InvalidArgumentType" where a graph function
+ * gets a graph element of the wrong kind (size(path), length(node), labels(path),
+ * type(node)) or properties() a non-map (Graph9); without static types the same check
+ * runs here, with the same class. */
+static void syntax_type_error(sqlite3_context *ctx, const struct fdef *d, const char *want,
+                              cv_kind got)
+{
+    errorf(ctx, "SyntaxError: InvalidArgumentType: %s() expects %s, got %s", d->name, want,
+           kind_name(got));
+}
+
+static bool is_graph_kind(cv_kind k) { return k == CV_NODE || k == CV_REL || k == CV_PATH; }
 
 static void type_error_sv(sqlite3_context *ctx, const struct fdef *d, const char *want,
                           sqlite3_value *sv)
@@ -343,7 +357,7 @@ static void f_math1(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     switch (d->op) {
     case M_ABS:
         if (a.is_int) {
-            if (a.i == INT64_MIN) { errorf(ctx, "ArithmeticError: abs() integer overflow"); return; }
+            if (a.i == INT64_MIN) { errorf(ctx, "ArithmeticError: IntegerOverflow: abs() of -2^63"); return; }
             sqlite3_result_int64(ctx, a.i < 0 ? -a.i : a.i);
             return;
         }
@@ -496,7 +510,7 @@ static void f_round(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         if (rm == 0) return;
         mode = round_mode(m, mn);
         if (mode < 0) {
-            errorf(ctx, "ArgumentError: round() mode must be one of UP, DOWN, CEILING, FLOOR, "
+            errorf(ctx, "ArgumentError: InvalidArgumentValue: round() mode must be one of UP, DOWN, CEILING, FLOOR, "
                         "HALF_UP, HALF_DOWN, HALF_EVEN");
             return;
         }
@@ -712,6 +726,7 @@ static void f_size(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
     else if (v.k == CV_BYTES) sqlite3_result_int64(ctx, (int64_t)v.u.s.n);
     else if (d->op && v.k == CV_PATH)   /* length(path) */
         sqlite3_result_int64(ctx, (int64_t)(v.u.list.n / 2));
+    else if (is_graph_kind(v.k)) syntax_type_error(ctx, d, d->op ? "a Path" : "a List or String", v.k);
     else type_error(ctx, d, d->op ? "a Path" : "a List or String", v.k);
     cv_free(&v);
 }
@@ -784,7 +799,7 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         int t = sqlite3_value_type(argv[k]);
         if (t == SQLITE_NULL) { null = true; continue; }
         if (t != SQLITE_INTEGER) {
-            errorf(ctx, "ArgumentError: range() expects Integer arguments, got %s",
+            errorf(ctx, "ArgumentError: InvalidArgumentType: range() expects Integer arguments, got %s",
                    kind_name(kind_of(argv[k])));
             return;
         }
@@ -793,14 +808,15 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     (void)d;
     if (null) { sqlite3_result_null(ctx); return; }
     int64_t start = a[0], end = a[1], step = a[2];
-    if (step == 0) { errorf(ctx, "ArgumentError: range() step must not be 0"); return; }
+    if (step == 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: range() step must not be 0"); return; }
     uint64_t count = 0;
     if (step > 0 && start <= end)
         count = ((uint64_t)end - (uint64_t)start) / (uint64_t)step + 1;
     else if (step < 0 && start >= end)
         count = ((uint64_t)start - (uint64_t)end) / (0 - (uint64_t)step) + 1;
     if (count > CYFN_RANGE_MAX) {
-        errorf(ctx, "ArgumentError: range() would produce %" PRIu64 " elements (limit %u)",
+        errorf(ctx, "ArgumentError: NumberOutOfRange: range() would produce %" PRIu64
+                    " elements (limit %u)",
                count, CYFN_RANGE_MAX);
         return;
     }
@@ -865,7 +881,7 @@ static void f_properties(sqlite3_context *ctx, const struct fdef *d, int argc,
     if (!get_arg(ctx, d, argv[0], &v)) return;
     const cv *m = props_of(&v);
     if (!m) {
-        type_error(ctx, d, "a Map, Node or Relationship", v.k);
+        syntax_type_error(ctx, d, "a Map, Node or Relationship", v.k);
     } else if (m->k != CV_MAP) {
         cv empty;
         memset(&empty, 0, sizeof empty);
@@ -883,7 +899,12 @@ static void f_labels(sqlite3_context *ctx, const struct fdef *d, int argc, sqlit
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { sqlite3_result_null(ctx); return; }
     cv v;
     if (!get_arg(ctx, d, argv[0], &v)) return;
-    if (v.k != CV_NODE) { type_error(ctx, d, "a Node", v.k); cv_free(&v); return; }
+    if (v.k != CV_NODE) {
+        if (is_graph_kind(v.k)) syntax_type_error(ctx, d, "a Node", v.k);
+        else type_error(ctx, d, "a Node", v.k);
+        cv_free(&v);
+        return;
+    }
     cv list;
     empty_list(&list);
     for (size_t i = 0; i < v.u.node.nlabels; i++) {
@@ -900,7 +921,8 @@ static void f_type(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { sqlite3_result_null(ctx); return; }
     cv v;
     if (!get_arg(ctx, d, argv[0], &v)) return;
-    if (v.k != CV_REL) type_error(ctx, d, "a Relationship", v.k);
+    if (is_graph_kind(v.k) && v.k != CV_REL) syntax_type_error(ctx, d, "a Relationship", v.k);
+    else if (v.k != CV_REL) type_error(ctx, d, "a Relationship", v.k);
     else sqlite3_result_text(ctx, v.u.rel.type ? v.u.rel.type : "", -1, SQLITE_TRANSIENT);
     cv_free(&v);
 }
@@ -1045,8 +1067,8 @@ static void f_substring(sqlite3_context *ctx, const struct fdef *d, int argc,
     int r2 = argc == 3 ? get_int(ctx, d, argv[2], &len) : 1;
     if (r2 < 0) return;
     if (rs == 0 || r1 == 0 || r2 == 0) { sqlite3_result_null(ctx); return; }
-    if (start < 0) { errorf(ctx, "ArgumentError: substring() start must not be negative"); return; }
-    if (len < 0) { errorf(ctx, "ArgumentError: substring() length must not be negative"); return; }
+    if (start < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: substring() start must not be negative"); return; }
+    if (len < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: substring() length must not be negative"); return; }
     size_t b = cp_offset(p, n, (uint64_t)start);
     size_t e = b + cp_offset(p + b, n - b, (uint64_t)len);
     sqlite3_result_text64(ctx, p + b, e - b, SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -1065,7 +1087,7 @@ static void f_leftright(sqlite3_context *ctx, const struct fdef *d, int argc,
     int rl = get_int(ctx, d, argv[1], &len);
     if (rl < 0) return;
     if (rs == 0 || rl == 0) { sqlite3_result_null(ctx); return; }
-    if (len < 0) { errorf(ctx, "ArgumentError: %s() length must not be negative", d->name); return; }
+    if (len < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: %s() length must not be negative", d->name); return; }
     if (d->op == 0) {
         size_t e = cp_offset(p, n, (uint64_t)len);
         sqlite3_result_text64(ctx, p, e, SQLITE_TRANSIENT, SQLITE_UTF8);

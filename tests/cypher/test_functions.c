@@ -100,9 +100,9 @@ static void test_math(void)
     EV("cy_f_abs(-2.5)", "2.5");
     EV("cy_f_abs(NULL)", "null");
     EV_ERR("cy_f_abs(-9223372036854775807 - 1)", "ArithmeticError:");
-    EV_ERR("cy_f_abs('x')", "TypeError: abs() expects a number, got String");
-    EV_ERR("cy_f_abs(" T ")", "TypeError: abs() expects a number, got Boolean");
-    EV_ERR("cy_f_abs(cy_list(1))", "TypeError: abs() expects a number, got List");
+    EV_ERR("cy_f_abs('x')", "TypeError: InvalidArgumentValue: abs() expects a number, got String");
+    EV_ERR("cy_f_abs(" T ")", "TypeError: InvalidArgumentValue: abs() expects a number, got Boolean");
+    EV_ERR("cy_f_abs(cy_list(1))", "TypeError: InvalidArgumentValue: abs() expects a number, got List");
 
     EV("cy_f_ceil(0.1)", "1.0");
     EV("cy_f_ceil(1)", "1.0");
@@ -162,7 +162,7 @@ static void test_math(void)
     EV("cy_f_atan2(0, 1)", "0.0");
     EV("cy_f_atan2(1, 0) * 2 = cy_f_pi()", "1");
     EV("cy_f_atan2(NULL, 1)", "null");
-    EV_ERR("cy_f_atan2(1, 'a')", "TypeError: atan2()");
+    EV_ERR("cy_f_atan2(1, 'a')", "TypeError: InvalidArgumentValue: atan2()");
     EV("cy_f_pi()", "3.141592653589793");
     EV("cy_f_e()", "2.718281828459045");
     EV("cy_f_degrees(cy_f_pi())", "180.0");
@@ -179,7 +179,7 @@ static void test_math(void)
     EV("cy_f_tostring(cy_f_sqrt(-1))", "'NaN'");
     EV("cy_f_tointeger(cy_f_sqrt(-1))", "null");
     EV("cy_f_tofloat(cy_f_sqrt(-1))", "NaN");
-    EV_ERR("cy_f_toboolean(cy_f_sqrt(-1))", "TypeError: toBoolean() expects a String, Integer or Boolean, got Float");
+    EV_ERR("cy_f_toboolean(cy_f_sqrt(-1))", "TypeError: InvalidArgumentValue: toBoolean() expects a String, Integer or Boolean, got Float");
 
     /* rand(): a Float in [0, 1), not the same twice */
     CHECK_STR(run("SELECT min(r) >= 0 AND max(r) < 1 AND count(DISTINCT r) = 100 FROM "
@@ -209,11 +209,11 @@ static void test_conversion(void)
     EV("cy_f_tointeger(NULL)", "null");
     EV("cy_f_tointeger(" T ")", "1");
     EV("cy_f_tointeger(" F ")", "0");
-    EV_ERR("cy_f_tointeger(cy_list())", "TypeError: toInteger()");
-    EV_ERR("cy_f_tointeger(cy_map())", "TypeError: toInteger()");
-    EV_ERR("cy_f_tointeger(" NODE_A ")", "TypeError: toInteger()");
-    EV_ERR("cy_f_tointeger(" REL_T ")", "TypeError: toInteger()");
-    EV_ERR("cy_f_tointeger(" PATH_1 ")", "TypeError: toInteger()");
+    EV_ERR("cy_f_tointeger(cy_list())", "TypeError: InvalidArgumentValue: toInteger()");
+    EV_ERR("cy_f_tointeger(cy_map())", "TypeError: InvalidArgumentValue: toInteger()");
+    EV_ERR("cy_f_tointeger(" NODE_A ")", "TypeError: InvalidArgumentValue: toInteger()");
+    EV_ERR("cy_f_tointeger(" REL_T ")", "TypeError: InvalidArgumentValue: toInteger()");
+    EV_ERR("cy_f_tointeger(" PATH_1 ")", "TypeError: InvalidArgumentValue: toInteger()");
     EV("cy_f_tointegerornull(cy_list())", "null");
 
     EV("cy_f_tofloat(3)", "3.0");
@@ -228,9 +228,9 @@ static void test_conversion(void)
     EV("cy_f_tofloat('NaN')", "NaN");
     EV("cy_f_tofloat('-Infinity')", "-Infinity");
     EV("cy_f_tofloat(NULL)", "null");
-    EV_ERR("cy_f_tofloat(" T ")", "TypeError: toFloat()");
-    EV_ERR("cy_f_tofloat(cy_list())", "TypeError: toFloat()");
-    EV_ERR("cy_f_tofloat(" NODE_A ")", "TypeError: toFloat()");
+    EV_ERR("cy_f_tofloat(" T ")", "TypeError: InvalidArgumentValue: toFloat()");
+    EV_ERR("cy_f_tofloat(cy_list())", "TypeError: InvalidArgumentValue: toFloat()");
+    EV_ERR("cy_f_tofloat(" NODE_A ")", "TypeError: InvalidArgumentValue: toFloat()");
     EV("cy_f_tofloatornull(" T ")", "null");
 
     EV("cy_f_toboolean(" T ")", "true");
@@ -243,10 +243,10 @@ static void test_conversion(void)
     EV("cy_f_toboolean(NULL)", "null");
     EV("cy_f_toboolean(0)", "false");
     EV("cy_f_toboolean(5)", "true");
-    EV_ERR("cy_f_toboolean(1.0)", "TypeError: toBoolean()");
-    EV_ERR("cy_f_toboolean(cy_list())", "TypeError: toBoolean()");
-    EV_ERR("cy_f_toboolean(cy_map())", "TypeError: toBoolean()");
-    EV_ERR("cy_f_toboolean(" REL_T ")", "TypeError: toBoolean()");
+    EV_ERR("cy_f_toboolean(1.0)", "TypeError: InvalidArgumentValue: toBoolean()");
+    EV_ERR("cy_f_toboolean(cy_list())", "TypeError: InvalidArgumentValue: toBoolean()");
+    EV_ERR("cy_f_toboolean(cy_map())", "TypeError: InvalidArgumentValue: toBoolean()");
+    EV_ERR("cy_f_toboolean(" REL_T ")", "TypeError: InvalidArgumentValue: toBoolean()");
     EV("cy_f_tobooleanornull(1.0)", "null");
 
     EV("cy_f_tostring(42)", "'42'");
@@ -256,10 +256,10 @@ static void test_conversion(void)
     EV("cy_f_tostring(3.0)", "'3.0'");
     EV("cy_f_tostring('apa')", "'apa'");
     EV("cy_f_tostring(NULL)", "null");
-    EV_ERR("cy_f_tostring(cy_list())", "TypeError: toString()");
-    EV_ERR("cy_f_tostring(cy_map())", "TypeError: toString()");
-    EV_ERR("cy_f_tostring(" NODE_A ")", "TypeError: toString()");
-    EV_ERR("cy_f_tostring(" PATH_1 ")", "TypeError: toString()");
+    EV_ERR("cy_f_tostring(cy_list())", "TypeError: InvalidArgumentValue: toString()");
+    EV_ERR("cy_f_tostring(cy_map())", "TypeError: InvalidArgumentValue: toString()");
+    EV_ERR("cy_f_tostring(" NODE_A ")", "TypeError: InvalidArgumentValue: toString()");
+    EV_ERR("cy_f_tostring(" PATH_1 ")", "TypeError: InvalidArgumentValue: toString()");
     EV("cy_f_tostringornull(cy_list())", "null");
     EV("cy_f_coalesce(cy_f_tostring(NULL), 'x')", "'x'");
 }
@@ -272,14 +272,15 @@ static void test_lists(void)
     EV("cy_f_size('hello')", "5");
     EV("cy_f_size('h\xc3\xa9llo\xe2\x82\xac')", "6");   /* code points, not bytes */
     EV("cy_f_size(zeroblob(2048))", "2048");                  /* bytes */
-    EV_ERR("cy_f_size(" PATH_1 ")", "TypeError: size() expects a List or String, got Path");
-    EV_ERR("cy_f_size(5)", "TypeError: size()");
+    EV_ERR("cy_f_size(" PATH_1 ")", "SyntaxError: InvalidArgumentType: size() expects a List or String, got Path");
+    EV_ERR("cy_f_size(5)", "TypeError: InvalidArgumentValue: size()");
 
     EV("cy_f_length(" PATH_1 ")", "1");
     EV("cy_f_length(cy_path(" NODE_A "))", "0");
     EV("cy_f_length(NULL)", "null");
-    EV_ERR("cy_f_length(" NODE_A ")", "TypeError: length() expects a Path, got Node");
-    EV_ERR("cy_f_length(" REL_T ")", "TypeError: length()");
+    EV_ERR("cy_f_length(" NODE_A ")", "SyntaxError: InvalidArgumentType: length() expects a Path, got Node");
+    EV_ERR("cy_f_length(" REL_T ")", "SyntaxError: InvalidArgumentType: length()");
+    EV_ERR("cy_f_length(1)", "TypeError: InvalidArgumentValue: length()");
 
     EV("cy_f_head(cy_list(1, 2, 3))", "1");
     EV("cy_f_head(cy_list())", "null");
@@ -292,9 +293,9 @@ static void test_lists(void)
     EV("cy_f_tail(cy_list(1))", "[]");
     EV("cy_f_tail(cy_list())", "[]");
     EV("cy_f_tail(NULL)", "null");
-    EV_ERR("cy_f_head('abc')", "TypeError: head() expects a List, got String");
-    EV_ERR("cy_f_last(1)", "TypeError: last()");
-    EV_ERR("cy_f_tail(cy_map())", "TypeError: tail()");
+    EV_ERR("cy_f_head('abc')", "TypeError: InvalidArgumentValue: head() expects a List, got String");
+    EV_ERR("cy_f_last(1)", "TypeError: InvalidArgumentValue: last()");
+    EV_ERR("cy_f_tail(cy_map())", "TypeError: InvalidArgumentValue: tail()");
 
     EV("cy_f_reverse(cy_list(1, 'a', NULL, cy_list(2)))", "[[2], null, 'a', 1]");
     EV("cy_f_reverse(cy_list())", "[]");
@@ -302,7 +303,7 @@ static void test_lists(void)
     EV("cy_f_reverse('')", "''");
     EV("cy_f_reverse('a\xc3\xa9\xe2\x82\xac')", "'\xe2\x82\xac\xc3\xa9" "a'");
     EV("cy_f_reverse(NULL)", "null");
-    EV_ERR("cy_f_reverse(1)", "TypeError: reverse()");
+    EV_ERR("cy_f_reverse(1)", "TypeError: InvalidArgumentValue: reverse()");
 
     EV("cy_f_range(-1236, -1234)", "[-1236, -1235, -1234]");
     EV("cy_f_range(0, -123)", "[]");
@@ -319,15 +320,15 @@ static void test_lists(void)
     EV("cy_f_range(-9223372036854775807 - 1, 9223372036854775807, 9223372036854775807)",
        "[-9223372036854775808, -1, 9223372036854775806]");
     EV("cy_f_range(NULL, 1)", "null");
-    EV_ERR("cy_f_range(2, 8, 0)", "ArgumentError: range() step must not be 0");
+    EV_ERR("cy_f_range(2, 8, 0)", "ArgumentError: NumberOutOfRange: range() step must not be 0");
     EV_ERR("cy_f_range(0, 0, 0)", "ArgumentError:");
-    EV_ERR("cy_f_range(" T ", 1, 1)", "ArgumentError: range() expects Integer arguments, got Boolean");
+    EV_ERR("cy_f_range(" T ", 1, 1)", "ArgumentError: InvalidArgumentType: range() expects Integer arguments, got Boolean");
     EV_ERR("cy_f_range(0, 1.1, 1)", "ArgumentError:");
     EV_ERR("cy_f_range(0.0, 1, 1)", "ArgumentError:");
     EV_ERR("cy_f_range(0, 1, 'xyz')", "ArgumentError:");
     EV_ERR("cy_f_range(cy_list(0), 1, 1)", "ArgumentError:");
     EV_ERR("cy_f_range(0, 1, cy_map('step', 1))", "ArgumentError:");
-    EV_ERR("cy_f_range(0, 9223372036854775807)", "ArgumentError: range() would produce");
+    EV_ERR("cy_f_range(0, 9223372036854775807)", "ArgumentError: NumberOutOfRange: range() would produce");
     CHECK_STR(run("SELECT cy_f_size(cy_f_range(1000000, 2000000))"), "1000001");
 
     EV("cy_f_coalesce(NULL, NULL, 3, 4)", "3");
@@ -340,45 +341,45 @@ static void test_graph(void)
     EV("cy_f_labels(" NODE_A ")", "['A', 'B']");
     EV("cy_f_labels(" NODE_B ")", "[]");
     EV("cy_f_labels(NULL)", "null");
-    EV_ERR("cy_f_labels(1)", "TypeError: labels() expects a Node, got Integer");
-    EV_ERR("cy_f_labels(" PATH_1 ")", "TypeError: labels()");
+    EV_ERR("cy_f_labels(1)", "TypeError: InvalidArgumentValue: labels() expects a Node, got Integer");
+    EV_ERR("cy_f_labels(" PATH_1 ")", "SyntaxError: InvalidArgumentType: labels()");
 
     EV("cy_f_type(" REL_T ")", "'T'");
     EV("cy_f_type(NULL)", "null");
-    EV_ERR("cy_f_type(0)", "TypeError: type()");
-    EV_ERR("cy_f_type(1.0)", "TypeError: type()");
-    EV_ERR("cy_f_type(" T ")", "TypeError: type()");
-    EV_ERR("cy_f_type('')", "TypeError: type()");
-    EV_ERR("cy_f_type(cy_list())", "TypeError: type()");
-    EV_ERR("cy_f_type(" NODE_A ")", "TypeError: type() expects a Relationship, got Node");
+    EV_ERR("cy_f_type(0)", "TypeError: InvalidArgumentValue: type()");
+    EV_ERR("cy_f_type(1.0)", "TypeError: InvalidArgumentValue: type()");
+    EV_ERR("cy_f_type(" T ")", "TypeError: InvalidArgumentValue: type()");
+    EV_ERR("cy_f_type('')", "TypeError: InvalidArgumentValue: type()");
+    EV_ERR("cy_f_type(cy_list())", "TypeError: InvalidArgumentValue: type()");
+    EV_ERR("cy_f_type(" NODE_A ")", "SyntaxError: InvalidArgumentType: type() expects a Relationship, got Node");
 
     EV("cy_f_id(" NODE_A ")", "1");
     EV("cy_f_id(" REL_T ")", "7");
     EV("cy_f_id(NULL)", "null");
-    EV_ERR("cy_f_id(cy_map())", "TypeError: id()");
+    EV_ERR("cy_f_id(cy_map())", "TypeError: InvalidArgumentValue: id()");
 
     EV("cy_f_keys(" NODE_A ")", "['k', 'name']");
     EV("cy_f_keys(" NODE_B ")", "[]");
     EV("cy_f_keys(" REL_T ")", "['w']");
     EV("cy_f_keys(cy_map('b', 1, 'a', NULL))", "['a', 'b']");
     EV("cy_f_keys(NULL)", "null");
-    EV_ERR("cy_f_keys(cy_list())", "TypeError: keys()");
+    EV_ERR("cy_f_keys(cy_list())", "TypeError: InvalidArgumentValue: keys()");
 
     EV("cy_f_properties(" NODE_A ")", "{k: 1, name: 'x'}");
     EV("cy_f_properties(" REL_T ")", "{w: 2}");
     EV("cy_f_properties(cy_map('name', 'Popeye', 'level', 9001))", "{level: 9001, name: 'Popeye'}");
     EV("cy_f_properties(NULL)", "null");
-    EV_ERR("cy_f_properties(1)", "TypeError: properties()");
-    EV_ERR("cy_f_properties('Cypher')", "TypeError: properties()");
-    EV_ERR("cy_f_properties(cy_list(" T "))", "TypeError: properties()");
+    EV_ERR("cy_f_properties(1)", "SyntaxError: InvalidArgumentType: properties()");
+    EV_ERR("cy_f_properties('Cypher')", "SyntaxError: InvalidArgumentType: properties()");
+    EV_ERR("cy_f_properties(cy_list(" T "))", "SyntaxError: InvalidArgumentType: properties()");
 
     EV("cy_f_nodes(" PATH_1 ")", "[(:A:B {k: 1, name: 'x'}), ()]");
     EV("cy_f_relationships(" PATH_1 ")", "[[:T {w: 2}]]");
     EV("cy_f_relationships(cy_path(" NODE_A "))", "[]");
     EV("cy_f_nodes(NULL)", "null");
     EV("cy_f_relationships(NULL)", "null");
-    EV_ERR("cy_f_nodes(cy_list())", "TypeError: nodes()");
-    EV_ERR("cy_f_relationships(" REL_T ")", "TypeError: relationships()");
+    EV_ERR("cy_f_nodes(cy_list())", "TypeError: InvalidArgumentValue: nodes()");
+    EV_ERR("cy_f_relationships(" REL_T ")", "TypeError: InvalidArgumentValue: relationships()");
 
     /* startNode / endNode read the graph relation cy_nodes */
     EV_ERR("cy_f_startnode(" REL_T ")", "SemanticError: startNode()");
@@ -391,7 +392,7 @@ static void test_graph(void)
     EV("cy_f_endnode(" REL_T ")", "()");
     EV("cy_f_endnode(cy_rel(8, 1, 99, 'T', cy_map()))", "null");
     EV("cy_f_startnode(NULL)", "null");
-    EV_ERR("cy_f_startnode(" NODE_A ")", "TypeError: startNode()");
+    EV_ERR("cy_f_startnode(" NODE_A ")", "TypeError: InvalidArgumentValue: startNode()");
     CHECK_STR(run("DROP TABLE cy_nodes"), "(no row)");
 }
 
@@ -400,15 +401,15 @@ static void test_strings(void)
     EV("cy_f_toupper('abc D\xc3\xa9\xc3\x9f')", "'ABC D\xc3\x89SS'");
     EV("cy_f_tolower('ABC d\xc3\x89\xce\xa3\xd0\x96')", "'abc d\xc3\xa9\xcf\x83\xd0\xb6'");
     EV("cy_f_toupper(NULL)", "null");
-    EV_ERR("cy_f_toupper(1)", "TypeError: toUpper() expects a String, got Integer");
-    EV_ERR("cy_f_tolower(cy_list('A'))", "TypeError: toLower()");
+    EV_ERR("cy_f_toupper(1)", "TypeError: InvalidArgumentValue: toUpper() expects a String, got Integer");
+    EV_ERR("cy_f_tolower(cy_list('A'))", "TypeError: InvalidArgumentValue: toLower()");
 
     EV("cy_f_trim('  hello \t\n')", "'hello'");
     EV("cy_f_ltrim('  hello  ')", "'hello  '");
     EV("cy_f_rtrim('  hello  ')", "'  hello'");
     EV("cy_f_trim('   ')", "''");
     EV("cy_f_trim(NULL)", "null");
-    EV_ERR("cy_f_trim(1)", "TypeError: trim()");
+    EV_ERR("cy_f_trim(1)", "TypeError: InvalidArgumentValue: trim()");
 
     EV("cy_f_substring('0123456789', 1)", "'123456789'");
     EV("cy_f_substring('0123456789', 1, 3)", "'123'");
@@ -419,10 +420,10 @@ static void test_strings(void)
     EV("cy_f_substring('h\xc3\xa9llo', 1, 2)", "'\xc3\xa9l'");
     EV("cy_f_substring(NULL, 1)", "null");
     EV("cy_f_substring('abc', NULL)", "null");
-    EV_ERR("cy_f_substring('abc', -1)", "ArgumentError: substring()");
-    EV_ERR("cy_f_substring('abc', 0, -1)", "ArgumentError: substring()");
-    EV_ERR("cy_f_substring('abc', 1.5)", "TypeError: substring() expects an Integer, got Float");
-    EV_ERR("cy_f_substring(1, 0)", "TypeError: substring() expects a String");
+    EV_ERR("cy_f_substring('abc', -1)", "ArgumentError: NumberOutOfRange: substring()");
+    EV_ERR("cy_f_substring('abc', 0, -1)", "ArgumentError: NumberOutOfRange: substring()");
+    EV_ERR("cy_f_substring('abc', 1.5)", "TypeError: InvalidArgumentValue: substring() expects an Integer, got Float");
+    EV_ERR("cy_f_substring(1, 0)", "TypeError: InvalidArgumentValue: substring() expects a String");
 
     EV("cy_f_left('hello', 3)", "'hel'");
     EV("cy_f_left('hello', 30)", "'hello'");
@@ -432,9 +433,9 @@ static void test_strings(void)
     EV("cy_f_right('hell\xc3\xb6', 2)", "'l\xc3\xb6'");
     EV("cy_f_right('hello', 0)", "''");
     EV("cy_f_left(NULL, 3)", "null");
-    EV_ERR("cy_f_left('hello', -1)", "ArgumentError: left()");
-    EV_ERR("cy_f_right('hello', -1)", "ArgumentError: right()");
-    EV_ERR("cy_f_right('hello', '1')", "TypeError: right()");
+    EV_ERR("cy_f_left('hello', -1)", "ArgumentError: NumberOutOfRange: left()");
+    EV_ERR("cy_f_right('hello', -1)", "ArgumentError: NumberOutOfRange: right()");
+    EV_ERR("cy_f_right('hello', '1')", "TypeError: InvalidArgumentValue: right()");
 
     EV("cy_f_replace('hello', 'l', 'w')", "'hewwo'");
     EV("cy_f_replace('hello', 'll', '')", "'heo'");
@@ -446,7 +447,7 @@ static void test_strings(void)
     EV("cy_f_replace(NULL, 'a', 'b')", "null");
     EV("cy_f_replace('a', NULL, 'b')", "null");
     EV("cy_f_replace('a', 'a', NULL)", "null");
-    EV_ERR("cy_f_replace('a', 1, 'b')", "TypeError: replace()");
+    EV_ERR("cy_f_replace('a', 1, 'b')", "TypeError: InvalidArgumentValue: replace()");
 
     EV("cy_f_split('one1two', '1')", "['one', 'two']");
     EV("cy_f_split('a,b,,c,', ',')", "['a', 'b', '', 'c', '']");
@@ -456,9 +457,9 @@ static void test_strings(void)
     EV("cy_f_split('a,b;c', cy_list(',', ';'))", "['a', 'b', 'c']");
     EV("cy_f_split(NULL, ',')", "null");
     EV("cy_f_split('a', NULL)", "null");
-    EV_ERR("cy_f_split('a', 1)", "TypeError: split()");
-    EV_ERR("cy_f_split('a', cy_list(1))", "TypeError: split()");
-    EV_ERR("cy_f_split(1, ',')", "TypeError: split()");
+    EV_ERR("cy_f_split('a', 1)", "TypeError: InvalidArgumentValue: split()");
+    EV_ERR("cy_f_split('a', cy_list(1))", "TypeError: InvalidArgumentValue: split()");
+    EV_ERR("cy_f_split(1, ',')", "TypeError: InvalidArgumentValue: split()");
 }
 
 #define VALS(...) " FROM (VALUES " __VA_ARGS__ ")"
@@ -471,7 +472,7 @@ static void test_aggregates(void)
     AGG("SELECT cy_render(cy_sum(column1))" VALS("(NULL)"), "0");
     AGG("SELECT cy_render(cy_sum(column1))" VALS("(3000000000), (3000000000)"), "6000000000");
     AGG_ERR("SELECT cy_render(cy_sum(column1))" VALS("(1), ('a')"),
-            "TypeError: sum() expects numbers, got String");
+            "TypeError: InvalidArgumentValue: sum() expects numbers, got String");
     AGG_ERR("SELECT cy_render(cy_sum(column1))" VALS("(9223372036854775807), (1)"),
             "ArithmeticError:");
     CHECK_STR(run("SELECT cy_render(cy_sum(value)) FROM (WITH RECURSIVE c(value) AS "
@@ -484,7 +485,7 @@ static void test_aggregates(void)
     AGG("SELECT cy_render(cy_avg(column1))" VALS("(NULL)"), "null");
     AGG("SELECT cy_render(cy_avg(column1))" VALS("(9223372036854775807), (9223372036854775807)"),
         "9223372036854776000.0");
-    AGG_ERR("SELECT cy_render(cy_avg(column1))" VALS("(1), (cy_bool(1))"), "TypeError: avg()");
+    AGG_ERR("SELECT cy_render(cy_avg(column1))" VALS("(1), (cy_bool(1))"), "TypeError: InvalidArgumentValue: avg()");
     AGG("SELECT cy_render(cy_sum(column1))" VALS("(1), (cy_f_sqrt(-1))"), "NaN");
     AGG("SELECT cy_render(cy_avg(column1))" VALS("(1), (cy_f_sqrt(-1))"), "NaN");
     AGG("SELECT cy_render(cy_max(column1))" VALS("(1), (cy_f_sqrt(-1)), (2)"), "NaN");
@@ -523,7 +524,7 @@ static void test_aggregates(void)
         "2.0");
     AGG("SELECT cy_render(cy_stdev(column1))" VALS("(3)"), "0.0");
     AGG("SELECT cy_render(cy_stdevp(column1))" VALS("(NULL)"), "0.0");
-    AGG_ERR("SELECT cy_render(cy_stdev(column1))" VALS("('x')"), "TypeError: stDev()");
+    AGG_ERR("SELECT cy_render(cy_stdev(column1))" VALS("('x')"), "TypeError: InvalidArgumentValue: stDev()");
 
     static const struct { const char *p, *disc, *cont; } pc[] = {
         {"0.0", "10.0", "10.0"}, {"0.5", "20.0", "20.0"}, {"1.0", "30.0", "30.0"},
@@ -594,7 +595,7 @@ static const struct { const char *name; int amin, amax; } all_functions[] = {
 static bool error_has_class(const char *msg)
 {
     static const char *const classes[] = {"TypeError: ", "ArgumentError: ", "ArithmeticError: ",
-                                          "SemanticError: "};
+                                          "SemanticError: ", "SyntaxError: InvalidArgumentType: "};
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
         if (strncmp(msg, classes[i], strlen(classes[i])) == 0) return true;
     return false;
