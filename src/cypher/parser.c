@@ -41,7 +41,7 @@ typedef struct {
 typedef struct {
     cy_lexer lx;
     cy_token tok;
-    int depth, in_where;
+    int depth, in_where, in_create;
     const char *prev_end;
 } pstate;
 
@@ -52,6 +52,7 @@ static int save(const parser *p, pstate *st)
     st->depth = p->depth;
     st->prev_end = p->prev_end;
     st->in_where = p->in_where;
+    st->in_create = p->in_create;
     if (p->tok.text) {
         st->tok.text = malloc(p->tok.text_len + 1);
         if (!st->tok.text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -68,6 +69,7 @@ static void restore(parser *p, pstate *st)
     p->depth = st->depth;
     p->prev_end = st->prev_end;
     p->in_where = st->in_where;
+    p->in_create = st->in_create;
     p->pending = NULL;
 }
 
@@ -1075,6 +1077,16 @@ static int label_list(parser *p, cy_node *owner, cy_kind k)
     return cy_add(owner, l);
 }
 
+/* A pattern's {k: v} map: its values are expressions, where CREATE's leniency ends. */
+static int pattern_props(parser *p, cy_node **out)
+{
+    int saved = p->in_create;
+    p->in_create = 0;
+    int rc = map_literal(p, out);
+    p->in_create = saved;
+    return rc;
+}
+
 static int node_pattern(parser *p, cy_node **out)
 {
     NEW(n, CY_NODE);
@@ -1083,7 +1095,7 @@ static int node_pattern(parser *p, cy_node **out)
     if (p->tok.kind == TK_COLON) TRY(label_list(p, n, CY_LABELS));
     if (p->tok.kind == TK_LBRACE) {
         cy_node *m;
-        TRY(map_literal(p, &m));
+        TRY(pattern_props(p, &m));
         TRY(cy_add(n, m));
     } else if (p->tok.kind == TK_PARAM) {
         if (!p->in_create) return param_props_error(p);
@@ -1154,7 +1166,7 @@ static int rel_pattern(parser *p, int left, cy_node **out)
         }
         if (p->tok.kind == TK_LBRACE) {
             cy_node *m;
-            TRY(map_literal(p, &m));
+            TRY(pattern_props(p, &m));
             TRY(cy_add(r, m));
         } else if (p->tok.kind == TK_PARAM) {
             if (!p->in_create) return param_props_error(p);

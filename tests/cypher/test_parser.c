@@ -363,6 +363,7 @@ static void test_structural_checks(void)
     FAILS("MATCH ()-[r:FOO $param]->() RETURN r", "1:17: properties from a parameter are only allowed in CREATE");
     FAILS("MERGE (n $param)", "1:10: properties from a parameter are only allowed in CREATE");
     FAILS("MATCH (n) WHERE (n)-->(m $p) RETURN n", "1:26: properties from a parameter are only allowed in CREATE");
+    FAILS("CREATE (n {k: [(a $p)-->() | 1]})", "1:19: expected ')' after expression, got '$p'");
     FAILS("CREATE ()-->()", "1:10: CREATE needs exactly one relationship type, got 0");
     FAILS("CREATE ()-[:A|:B]->()", "1:10: CREATE needs exactly one relationship type, got 2");
     FAILS("CREATE (a)-[:FOO]-(b)", "1:11: CREATE needs a directed relationship");
