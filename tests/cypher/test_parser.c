@@ -509,6 +509,25 @@ static void test_random_input(void)
     }
 }
 
+/* The fuzz seeds are valid statements: each parses and prints (also under the sanitizers). */
+static void replay_seed(const char *bytes, size_t len)
+{
+    bsp_cypher_ast *a = NULL;
+    int rc = bsp_cypher_parse(bytes, len, &a);
+    if (rc) fprintf(stderr, "  seed: %s\n", bsp_errmsg());
+    CHECK(rc == 0);
+    char *s = NULL;
+    if (a) CHECK(bsp_cypher_ast_sexpr(a, &s) == 0);
+    free(s);
+    bsp_cypher_ast_free(a);
+}
+
+static void test_fuzz_seeds(void)
+{
+    int n = test_replay_seeds("cypher", replay_seed);
+    if (getenv("BSP_SOURCE_DIR")) CHECK(n >= 8);
+}
+
 int main(void)
 {
     RUN(test_match_patterns);
@@ -530,5 +549,6 @@ int main(void)
     RUN(test_speculation_is_polynomial);
     RUN(test_chain_copy_bound);
     RUN(test_random_input);
+    RUN(test_fuzz_seeds);
     return test_finish();
 }
