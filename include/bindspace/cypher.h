@@ -107,6 +107,8 @@ int bsp_cypher_call(const bsp_cy_context *ctx, const char *name, const bsp_cy_va
 
 /* Canonical name of a procedure or alias (NULL if unknown). */
 const char *bsp_cypher_procedure_canonical(const char *name);
+/* Its yield fields in order, comma-separated ("node,distance,similarity"; NULL if unknown). */
+const char *bsp_cypher_procedure_yields(const char *name);
 
 #ifdef __cplusplus
 }

@@ -99,7 +99,7 @@ static int eval_literal(bsp_cypher_session *s, const char *literal, sqlite3_valu
     bsp_cypher_ast *ast = NULL;
     int rc = bsp_cypher_parse(q, strlen(q), &ast);
     free(q);
-    if (rc) return bsp_err(BSP_EINVAL, "SyntaxError: parameter value %s: %s", literal, bsp_errmsg());
+    if (rc) return bsp_err_prefix(BSP_EINVAL, "SyntaxError: parameter value %s", literal);
     cy_translate_opts o = {.db_mode = false, .temp_serial = s->temp_serial};
     cy_plan plan;
     rc = cy_translate(ast->root, &o, &plan);
@@ -230,7 +230,7 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
     *out = NULL;
     bsp_cypher_ast *ast = NULL;
     int rc = bsp_cypher_parse(query, strlen(query), &ast);
-    if (rc) return bsp_err(rc, "SyntaxError: %s", bsp_errmsg());
+    if (rc) return bsp_err_prefix(rc, "SyntaxError");
     cy_translate_opts o = {.db_mode = s->dbdir != NULL, .temp_serial = s->temp_serial};
     cy_plan plan;
     rc = cy_translate(ast->root, &o, &plan);
@@ -275,6 +275,13 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
                 rc = sql_err(s->db, st->sql);
             else if (!(rc = bind_all(in, &bp)))
                 rc = cy_exec_create(s, st, in, &r->stats);
+            sqlite3_finalize(in);
+        } else if (st->kind == PS_CALL) {
+            sqlite3_stmt *in = NULL;
+            if (sqlite3_prepare_v2(s->db, st->sql, -1, &in, NULL) != SQLITE_OK)
+                rc = sql_err(s->db, st->sql);
+            else if (!(rc = bind_all(in, &bp)))
+                rc = cy_exec_call(s, st, in);
             sqlite3_finalize(in);
         } else rc = bsp_err(BSP_EINVAL, "cypher: unsupported step");
     }
@@ -342,7 +349,7 @@ int bsp_cypher_explain(bsp_cypher_session *s, const char *query, char **sql)
     *sql = NULL;
     bsp_cypher_ast *ast = NULL;
     int rc = bsp_cypher_parse(query, strlen(query), &ast);
-    if (rc) return bsp_err(rc, "SyntaxError: %s", bsp_errmsg());
+    if (rc) return bsp_err_prefix(rc, "SyntaxError");
     cy_translate_opts o = {.db_mode = s->dbdir != NULL, .temp_serial = s->temp_serial};
     cy_plan plan;
     rc = cy_translate(ast->root, &o, &plan);
@@ -359,6 +366,10 @@ int bsp_cypher_explain(bsp_cypher_session *s, const char *query, char **sql)
     b[0] = 0;
     for (size_t i = 0; i < plan.nsteps; i++) {
         const cy_step *st = &plan.steps[i];
+        if (st->kind == PS_CALL)
+            at += (size_t)snprintf(b + at, len - at,
+                                   "-- CALL %s: for each row of this query, the procedure's rows "
+                                   "go to temp.%s\n", st->proc, st->table);
         if (st->kind == PS_CREATE)
             at += (size_t)snprintf(b + at, len - at,
                                    "-- CREATE: for each row of this query, %zu element(s) are "

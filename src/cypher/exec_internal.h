@@ -1,5 +1,5 @@
 /* The Cypher session and the pieces of execution shared by exec.c (statements and results),
- * exec_create.c (CREATE) and graph_db.c (a bindspace database as the graph). */
+ * exec_create.c (CREATE), exec_call.c (CALL) and graph_db.c (a bindspace database as the graph). */
 #ifndef BSP_CYPHER_EXEC_INTERNAL_H
 #define BSP_CYPHER_EXEC_INTERNAL_H
 
@@ -17,6 +17,9 @@ struct bsp_cypher_session {
 /* Run a CREATE step whose input query `in` is prepared and bound. */
 int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
                    bsp_cypher_stats *stats);
+
+/* Run a CALL step whose input query `in` is prepared and bound (exec_call.c). */
+int cy_exec_call(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in);
 
 /* graph_db.c: make cy_nodes / cy_edges views over a database's Lance tables. */
 int cy_graph_attach(bsp_cypher_session *s, const char *dbdir);

@@ -29,6 +29,7 @@ typedef int (*proc_fn)(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_v
 struct proc {
     const char *name, *alias, *args, *arg_names;
     proc_fn fn;
+    const char *yields;
 };
 
 static const char *type_name(bsp_cy_type t)
@@ -384,26 +385,26 @@ static int p_meta(const proc *pr, const bsp_cy_context *ctx, const bsp_cy_value 
 }
 
 static const proc procs[] = {
-    {"hdr.bind", "hdr.xor", "VV", "a,b", p_xor},
-    {"hdr.unbind", NULL, "VV", "bound,key", p_xor},
-    {"hdr.bind3", NULL, "VVV", "src,verb,dst", p_xor},
-    {"hdr.retrieve", NULL, "VVV", "edge,verb,known", p_retrieve},
-    {"hdr.analogy", NULL, "VVV", "a,b,c", p_xor},
-    {"hdr.hamming", NULL, "VV", "a,b", p_hamming},
-    {"hdr.similarity", NULL, "VV", "a,b", p_similarity},
-    {"hdr.cleanup", NULL, "V", "v", p_cleanup},
-    {"hdr.bundle", NULL, "V+", "v", p_bundle},
-    {"hdr.search", NULL, "VI", "q,k", p_search},
-    {"hdr.schemaSearch", "hdr.schema_search", "VIP", "q,k,predicate", p_schema_search},
-    {"hdr.narsRevision", "hdr.nars_revision", "VV", "a,b", p_nars_revision},
-    {"hdr.schemaBind", "hdr.schema_bind", "VV", "a,b", p_schema_bind},
-    {"hdr.aniLevels", "hdr.ani_levels", "V", "v", p_meta},
-    {"hdr.narsTruth", "hdr.nars_truth", "V", "v", p_meta},
-    {"hdr.graphMetrics", "hdr.graph_metrics", "V", "v", p_meta},
-    {"hdr.mightBeNeighbors", "hdr.bloom_check", "VI", "v,id", p_meta},
-    {"hdr.bestAction", "hdr.best_action", "V", "v", p_meta},
-    {"hdr.schemaMerge", "hdr.schema_merge", "VV", "primary,secondary", p_schema_merge},
-    {"hdr.schemaVersion", "hdr.schema_version", "V", "v", p_meta},
+    {"hdr.bind", "hdr.xor", "VV", "a,b", p_xor, "result"},
+    {"hdr.unbind", NULL, "VV", "bound,key", p_xor, "result"},
+    {"hdr.bind3", NULL, "VVV", "src,verb,dst", p_xor, "result"},
+    {"hdr.retrieve", NULL, "VVV", "edge,verb,known", p_retrieve, "result"},
+    {"hdr.analogy", NULL, "VVV", "a,b,c", p_xor, "result"},
+    {"hdr.hamming", NULL, "VV", "a,b", p_hamming, "distance"},
+    {"hdr.similarity", NULL, "VV", "a,b", p_similarity, "similarity"},
+    {"hdr.cleanup", NULL, "V", "v", p_cleanup, "result"},
+    {"hdr.bundle", NULL, "V+", "v", p_bundle, "result"},
+    {"hdr.search", NULL, "VI", "q,k", p_search, "node,distance,similarity"},
+    {"hdr.schemaSearch", "hdr.schema_search", "VIP", "q,k,predicate", p_schema_search, "node,distance,similarity"},
+    {"hdr.narsRevision", "hdr.nars_revision", "VV", "a,b", p_nars_revision, "result,frequency,confidence"},
+    {"hdr.schemaBind", "hdr.schema_bind", "VV", "a,b", p_schema_bind, "result"},
+    {"hdr.aniLevels", "hdr.ani_levels", "V", "v", p_meta, "dominant,reactive,memory,analogy,planning,meta,social,creative,abstract"},
+    {"hdr.narsTruth", "hdr.nars_truth", "V", "v", p_meta, "frequency,confidence"},
+    {"hdr.graphMetrics", "hdr.graph_metrics", "V", "v", p_meta, "pagerank,hop_to_root,cluster_id,degree,in_degree,out_degree"},
+    {"hdr.mightBeNeighbors", "hdr.bloom_check", "VI", "v,id", p_meta, "might_be_neighbors"},
+    {"hdr.bestAction", "hdr.best_action", "V", "v", p_meta, "action,q_value"},
+    {"hdr.schemaMerge", "hdr.schema_merge", "VV", "primary,secondary", p_schema_merge, "result"},
+    {"hdr.schemaVersion", "hdr.schema_version", "V", "v", p_meta, "version"},
 };
 
 static const proc *lookup(const char *name)
@@ -418,6 +419,12 @@ const char *bsp_cypher_procedure_canonical(const char *name)
 {
     const proc *p = name ? lookup(name) : NULL;
     return p ? p->name : NULL;
+}
+
+const char *bsp_cypher_procedure_yields(const char *name)
+{
+    const proc *p = name ? lookup(name) : NULL;
+    return p ? p->yields : NULL;
 }
 
 /* The name of argument i ("a", "v3" for the variadic bundle). */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bindspace/cypher.h"
 #include "bindspace/error.h"
 #include "cypher/translate_internal.h"
 #include "util/error.h"
@@ -899,6 +900,142 @@ static int clause_create(tr *t, const cy_node *c)
     return BSP_OK;
 }
 
+/* ---- CALL hdr.*(...) YIELD ... ---- */
+
+/* The step is like CREATE's: an input query (carried columns, then one column per
+ * argument), the procedure called per row in C, its rows written to a temporary table. */
+static int clause_call(tr *t, const cy_node *c, bool standalone)
+{
+    const char *canon = bsp_cypher_procedure_canonical(c->s);
+    if (!canon) return tr_syntax(c, "ProcedureNotFound: %s", c->s);
+    const char *fields = bsp_cypher_procedure_yields(canon);
+    char fbuf[256];
+    const char *fv[16];
+    size_t nf = 0;
+    snprintf(fbuf, sizeof fbuf, "%s", fields);
+    for (char *tok = strtok(fbuf, ","); tok && nf < 16; tok = strtok(NULL, ",")) fv[nf++] = tok;
+    const cy_node *yield = kid_of(c, CY_YIELD), *where = kid_of(c, CY_WHERE);
+    if (!yield && !standalone)
+        return tr_syntax(c, "InvalidClauseComposition: CALL inside a query needs YIELD");
+    cy_step st = {.kind = PS_CALL};
+    sbuf cols = {0};
+    size_t ncarried = 0;
+    int rc = BSP_OK;
+    for (size_t i = 0; i < t->sc.n && !rc; i++) {
+        const binding *b = &t->sc.v[i];
+        if (hidden(b)) continue;
+        emit_parts(t, &cols, b, b->name, &ncarried);
+        for (size_t k = 0; k < nparts(b->kind) && !rc; k++)
+            rc = strv_push(&st.out_cols, &st.nout, tr_fmt(t, "%s%s", b->name, part_suffix(b->kind, k)));
+    }
+    st.ncarry = st.nout;
+    size_t nargs = 0;
+    for (size_t i = 0; i < c->nkids && !rc; i++) {
+        const cy_node *a = c->kids[i];
+        if (a->kind == CY_YIELD || a->kind == CY_WHERE) continue;
+        if (ncarried + nargs++) sb_puts(&cols, ", ");
+        rc = tr_expr(t, a, &t->sc, &cols);
+    }
+    st.nargs = nargs;
+    /* yielded fields: all (YIELD * or a standalone call without YIELD) or the listed ones */
+    const char *names[16];
+    size_t ny = 0;
+    st.yield_field = calloc(16, sizeof *st.yield_field);
+    if (!st.yield_field) rc = bsp_err(BSP_ENOMEM, "cypher: out of memory");
+    bool all = !yield || (yield->nkids == 1 && yield->kids[0]->kind == CY_STAR);
+    for (size_t i = 0; !rc && i < (all ? nf : yield->nkids); i++) {
+        const char *field, *as;
+        if (all) field = as = fv[i];
+        else {
+            const cy_node *y = yield->kids[i];
+            const cy_node *f = y->kind == CY_ITEM ? y->kids[0] : y;
+            field = f->s;
+            as = y->kind == CY_ITEM ? y->s : f->s;
+        }
+        size_t k = 0;
+        while (k < nf && strcmp(fv[k], field) != 0) k++;
+        if (k == nf) {
+            rc = tr_syntax(c, "UndefinedVariable: %s yields no field `%s` (it yields %s)", canon, field, fields);
+            break;
+        }
+        if (scope_find(&t->sc, as)) {
+            rc = tr_syntax(c, "VariableAlreadyBound: `%s`", as);
+            break;
+        }
+        st.yield_field[ny] = (int)k;
+        names[ny++] = tr_str(t, as, strlen(as));
+        rc = strv_push(&st.out_cols, &st.nout, as);
+    }
+    st.nyield = ny;
+    if (!rc) {
+        sbuf sql = {0};
+        sb_printf(&sql, "SELECT %s", ncarried + nargs ? cols.p : "NULL");
+        if (t->nfrom) sb_printf(&sql, " FROM %s", t->from.p);
+        if (t->where.len) sb_printf(&sql, " WHERE %s", t->where.p);
+        st.sql = sb_take(&sql);
+        st.proc = strdup(canon);
+        st.table = malloc(32);
+        if (!st.sql || !st.proc || !st.table) rc = bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        else snprintf(st.table, 32, "_t%d", ++t->opts->temp_serial);
+    }
+    sb_free(&cols);
+    if (!rc) rc = push_step(t, &st);
+    if (rc) {
+        free(st.sql);
+        free(st.table);
+        free(st.proc);
+        free(st.yield_field);
+        for (size_t i = 0; i < st.nout; i++) free(st.out_cols[i]);
+        free(st.out_cols);
+        return rc;
+    }
+    const cy_step *s = &t->plan->steps[t->plan->nsteps - 1];
+    const char *a = next_alias(t, 's');
+    scope next = {0};
+    /* carried variables keep their kind (same order as emitted), yields are values */
+    size_t col = 0;
+    for (size_t i = 0; i < t->sc.n && !rc; i++) {
+        const binding *b = &t->sc.v[i];
+        if (hidden(b)) continue;
+        binding nb = {.name = b->name, .kind = b->kind};
+        for (size_t k = 0; k < nparts(b->kind); k++)
+            nb.e[k] = tr_fmt(t, "%s.\"%s\"", a, s->out_cols[col++]);
+        rc = scope_push(&next, &nb);
+    }
+    for (size_t i = 0; i < ny && !rc; i++) {
+        binding nb = {.name = names[i], .kind = B_VALUE, .e = {tr_fmt(t, "%s.\"%s\"", a, names[i])}};
+        rc = scope_push(&next, &nb);
+    }
+    if (rc) {
+        scope_clear(&next);
+        return rc;
+    }
+    stage_reset(t);
+    add_from(t, tr_fmt(t, "temp.%s AS %s", s->table, a));
+    t->sc = next;
+    if (where) rc = where_cond(t, where, &t->where);
+    if (!rc && standalone) {
+        /* the whole statement is the call: its fields are the result */
+        sbuf q = {0};
+        sb_puts(&q, "SELECT ");
+        cy_plan *p = t->plan;
+        p->columns = calloc(ny ? ny : 1, sizeof *p->columns);
+        if (!p->columns) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        for (size_t i = 0; i < ny; i++) {
+            if (i) sb_puts(&q, ", ");
+            sb_puts(&q, t->sc.v[t->sc.n - ny + i].e[0]);
+            p->columns[i] = strdup(names[i]);
+            if (!p->columns[i]) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
+            p->ncolumns++;
+        }
+        if (!ny) sb_puts(&q, "NULL");
+        sb_printf(&q, " FROM %s", t->from.p);
+        if (t->where.len) sb_printf(&q, " WHERE %s", t->where.p);
+        t->standalone_sql = tr_take(t, &q);
+    }
+    return rc;
+}
+
 /* ---- a single query, a union ---- */
 
 static int single_query(tr *t, const cy_node *q, const char **final_sql)
@@ -921,6 +1058,10 @@ static int single_query(tr *t, const cy_node *q, const char **final_sql)
         case CY_UNWIND: rc = clause_unwind(t, c); break;
         case CY_WITH: rc = clause_project(t, c, false, NULL); break;
         case CY_RETURN: rc = clause_project(t, c, true, final_sql); break;
+        case CY_CALL:
+            rc = clause_call(t, c, q->nkids == 1);
+            if (!rc && t->standalone_sql) *final_sql = t->standalone_sql;
+            break;
         case CY_CREATE: {
             /* consecutive CREATE clauses are one CREATE of all their patterns (none of them
              * filters or reads), so a long script is one step, not one table per clause */

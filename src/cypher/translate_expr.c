@@ -235,6 +235,27 @@ static int case_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     return BSP_OK;
 }
 
+static bool is_logic(const char *op)
+{
+    return !strcmp(op, "and") || !strcmp(op, "or") || !strcmp(op, "xor");
+}
+
+/* A literal that can never be a Boolean, as an operand of AND/OR/XOR/NOT, is an error at
+ * compile time (openCypher: SyntaxError InvalidArgumentType). */
+static int check_boolean(const cy_node *e, const char *op)
+{
+    const char *what = NULL;
+    switch (e->kind) {
+    case CY_INT: what = "an Integer"; break;
+    case CY_FLOAT: what = "a Float"; break;
+    case CY_STRING: what = "a String"; break;
+    case CY_LIST: what = "a List"; break;
+    case CY_MAP: what = "a Map"; break;
+    default: return BSP_OK;
+    }
+    return tr_syntax(e, "InvalidArgumentType: %s expects Boolean operands, got %s", op, what);
+}
+
 int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
 {
     int rc;
@@ -278,11 +299,15 @@ int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     }
     case CY_BINOP: {
         const char *fn = binop_fn(e->op);
+        if (is_logic(e->op))
+            for (int k = 0; k < 2; k++)
+                if ((rc = check_boolean(e->kids[k], e->op))) return rc;
         if (!fn) return tr_syntax(e, "unsupported operator %s", e->op);
         return call(t, fn, e, sc, o);
     }
     case CY_UNOP: {
         const char *fn = unop_fn(e->op);
+        if (strcmp(e->op, "not") == 0 && (rc = check_boolean(e->kids[0], "not"))) return rc;
         if (!fn) return tr_syntax(e, "unsupported operator %s", e->op);
         return call(t, fn, e, sc, o);
     }

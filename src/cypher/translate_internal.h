@@ -35,6 +35,7 @@ typedef struct {
     cy_plan *plan;
     arena_str *arena;
     int serial;          /* aliases _n1, _e2, _s3, ... */
+    const char *standalone_sql; /* a statement that is only CALL: its result query */
     const char *topk_var; /* database graph: the node the next projection ranks by distance */
     /* the open stage */
     sbuf from, where;
