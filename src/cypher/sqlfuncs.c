@@ -868,6 +868,69 @@ static void fn_props_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     cv_free(&m);
 }
 
+/* Collect the relationship ids of v (a Relationship, a List or Path holding them). */
+static int rel_ids(sqlite3_context *ctx, const cv *v, int64_t **ids, size_t *n, size_t *cap)
+{
+    if (v->k == CV_NULL) return 0;
+    if (v->k == CV_LIST || v->k == CV_PATH) {
+        for (size_t i = 0; i < v->u.list.n; i++) {
+            const cv *e = &v->u.list.v[i];
+            if (v->k == CV_PATH && e->k == CV_NODE) continue;
+            if (e->k == CV_NULL) continue;
+            if (e->k != CV_REL) {
+                fail(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(e));
+                return -1;
+            }
+            if (rel_ids(ctx, e, ids, n, cap)) return -1;
+        }
+        return 0;
+    }
+    if (v->k != CV_REL) {
+        fail(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(v));
+        return -1;
+    }
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 16;
+        int64_t *p = realloc(*ids, nc * sizeof *p);
+        if (!p) {
+            sqlite3_result_error_nomem(ctx);
+            return -1;
+        }
+        *ids = p;
+        *cap = nc;
+    }
+    (*ids)[(*n)++] = v->u.rel.id;
+    return 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* cy_unique_rels(x...) → SQL 1 iff no relationship occurs twice among the arguments
+ * (Relationships, Lists of them such as cy_expand's rels, Paths; nulls ignored): the
+ * openCypher rule that one MATCH pattern binds each relationship at most once. */
+static void fn_unique_rels(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    for (int i = 0; i < argc; i++) {
+        cv v;
+        if (arg(ctx, argv[i], &v)) goto out;
+        int rc = rel_ids(ctx, &v, &ids, &n, &cap);
+        cv_free(&v);
+        if (rc) goto out;
+    }
+    if (n > 1) qsort(ids, n, sizeof *ids, cmp_i64);
+    int ok = 1;
+    for (size_t i = 1; i < n && ok; i++) ok = ids[i] != ids[i - 1];
+    sqlite3_result_int(ctx, ok);
+out:
+    free(ids);
+}
+
 static void fn_check_int(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     (void)argc;
@@ -1060,11 +1123,11 @@ static const sqlite3_module unwind_module = {
 
 /* ------------------------------------------------------------------ cy_expand */
 
-/* Columns: dst, rels, steps, then the arguments start, dir, types, min, max (hidden).
+/* Columns: dst, rels, steps, then the arguments start, dir, types, min, max, props (hidden).
  * The cursor walks depth-first and lazily: one frame per node of the current path holding
  * that node's usable relationships (read when the frame is entered), so memory is bounded
  * by path length × degree however many paths there are. A row is the current path. */
-enum { EX_DST, EX_RELS, EX_STEPS, EX_START, EX_DIR, EX_TYPES, EX_MIN, EX_MAX };
+enum { EX_DST, EX_RELS, EX_STEPS, EX_START, EX_DIR, EX_TYPES, EX_MIN, EX_MAX, EX_PROPS };
 
 typedef struct {
     int64_t id, src, dst;
@@ -1089,6 +1152,7 @@ typedef struct {
     int64_t min, max;
     char **types;
     size_t ntypes;
+    cv relprops;       /* Map every relationship must match ((a)-[*{k: v}]->(b)), or null */
     cv rels, steps;    /* the current path */
 } expand_cur;
 
@@ -1098,14 +1162,14 @@ static int expand_connect(sqlite3 *db, void *aux, int argc, const char *const *a
     (void)aux; (void)argc; (void)argv; (void)err;
     return vt_connect(db,
                       "CREATE TABLE x(dst, rels, steps, start HIDDEN, dir HIDDEN, types HIDDEN,"
-                      " min HIDDEN, max HIDDEN)",
+                      " min HIDDEN, max HIDDEN, props HIDDEN)",
                       out);
 }
 
 static int expand_best_index(sqlite3_vtab *vt, sqlite3_index_info *info)
 {
     (void)vt;
-    return args_best_index(info, EX_START, 5, 0x3);
+    return args_best_index(info, EX_START, 6, 0x3);
 }
 
 static int expand_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
@@ -1137,6 +1201,7 @@ static void expand_reset(expand_cur *c)
     free(c->types);
     c->types = NULL;
     c->ntypes = 0;
+    cv_free(&c->relprops);
     cv_free(&c->rels);
     cv_free(&c->steps);
     c->rels.k = c->steps.k = CV_LIST;
@@ -1233,6 +1298,17 @@ static bool rel_used(expand_cur *c, int64_t id)
     return false;
 }
 
+/* Whether every entry of want equals the property of that name in props (= is true). */
+static bool props_match(const cv *props, const cv *want)
+{
+    for (size_t i = 0; i < want->u.map.n; i++) {
+        const char *k = want->u.map.keys[i];
+        const cv *x = props ? cv_map_get(props, k, strlen(k)) : NULL;
+        if (!x || cv_equals(x, &want->u.map.vals[i]) != 1) return false;
+    }
+    return true;
+}
+
 /* Enter node `at`: push a frame holding its usable relationships (none at depth max). */
 static int frame_push(expand_cur *c, int64_t at)
 {
@@ -1273,6 +1349,12 @@ static int frame_push(expand_cur *c, int64_t at)
         if (props_value(c->edges, 4, &e->props)) {
             rc = vt_error(&c->base, "cy_edges %lld: %s", (long long)id, bsp_errmsg());
             break;
+        }
+        if (c->relprops.k == CV_MAP && !props_match(e->props, &c->relprops)) {
+            free(e->type);
+            cv_free(e->props);
+            free(e->props);
+            f->n--;
         }
     }
     sqlite3_reset(c->edges);
@@ -1336,8 +1418,8 @@ static int expand_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, in
     expand_cur *c = (expand_cur *)cur;
     sqlite3 *db = ((cyvt *)cur->pVtab)->db;
     expand_reset(c);
-    sqlite3_value *a[5] = {0};
-    for (int j = 0, k = 0; j < 5; j++)
+    sqlite3_value *a[6] = {0};
+    for (int j = 0, k = 0; j < 6; j++)
         if ((idx & (1 << j)) && k < argc) a[j] = argv[k++];
     if (!a[0] || !a[1]) return vt_error(cur, "cy_expand: start and dir are required");
     if (sqlite3_value_type(a[0]) == SQLITE_NULL) return SQLITE_OK;  /* no start node: no rows */
@@ -1349,6 +1431,13 @@ static int expand_filter(sqlite3_vtab_cursor *cur, int idx, const char *idxs, in
     c->min = a[3] && sqlite3_value_type(a[3]) != SQLITE_NULL ? sqlite3_value_int64(a[3]) : 1;
     c->max = a[4] && sqlite3_value_type(a[4]) != SQLITE_NULL ? sqlite3_value_int64(a[4]) : -1;
     if (c->min < 0) return vt_error(cur, "ArgumentError: cy_expand: min must be >= 0");
+    if (a[5]) {
+        int rc = cv_from_sqlite(a[5], &c->relprops);
+        if (rc == BSP_ENOMEM) return SQLITE_NOMEM;
+        if (rc) return vt_error(cur, "ArgumentError: cy_expand: props: %s", bsp_errmsg());
+        if (c->relprops.k != CV_MAP && c->relprops.k != CV_NULL)
+            return vt_error(cur, "TypeError: cy_expand: props must be a Map");
+    }
     if (a[2] && sqlite3_value_type(a[2]) == SQLITE_TEXT) {
         const char *t = (const char *)sqlite3_value_text(a[2]);
         while (t && *t) {
@@ -1461,7 +1550,7 @@ int cy_sql_register(sqlite3 *db)
         {"cy_truth", 1, fn_truth},       {"cy_sortkey", 1, fn_sortkey},
         {"cy_render", 1, fn_render},     {"cy_json", 1, fn_json},
         {"cy_labels_has", -1, fn_labels_has}, {"cy_check_int", 2, fn_check_int},
-        {"cy_props_match", 2, fn_props_match},
+        {"cy_props_match", 2, fn_props_match}, {"cy_unique_rels", -1, fn_unique_rels},
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs,

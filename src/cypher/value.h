@@ -143,6 +143,8 @@ int cv_from_json(const char *text, size_t n, cv *out);
  *                cy_labels_has(labels, 'A', ...) → SQL 0/1 (all given labels present);
  *                cy_props_match(v, map) → Boolean: the pattern (n $map), every key of map
  *                equal to v's property (three-valued AND of the equalities);
+ *                cy_unique_rels(x...) → SQL 0/1: no relationship id twice among the
+ *                arguments (Relationships, Lists of them, Paths; nulls ignored);
  *                cy_check_int(v, 'what') → v if an Integer ≥ 0, else "SyntaxError:
  *                NegativeIntegerArgument: ..." / "SyntaxError: InvalidArgumentType: ..." (the
  *                classes the TCK expects for SKIP/LIMIT parameters)
@@ -156,10 +158,11 @@ int cv_from_json(const char *text, size_t n, cv *out);
  *                among comparable values), cy_stdev cy_stdevp cy_percentiledisc
  *                cy_percentilecont; count() is SQL's own.
  * tables:        cy_unwind(list) → rows (value): a list's items, no row for null, one row
- *                for any other value; cy_expand(start, dir, types, min, max) → rows (dst,
- *                rels, steps): every path of min..max relationships from node start over
+ *                for any other value; cy_expand(start, dir, types, min, max[, props]) → rows
+ *                (dst, rels, steps): every path of min..max relationships from node start over
  *                cy_edges (dir 1 out, 2 in, 3 both; types 'A|B' or NULL = any; max -1 =
- *                unbounded), each relationship used at most once per path; rels = List of
+ *                unbounded; props NULL or a Map every relationship's properties must equal,
+ *                as in -[*{k: v}]->), each relationship used at most once per path; rels = List of
  *                Relationship, steps = List [r1, n1, r2, n2, ...] for cy_path. */
 int cy_sql_register(sqlite3 *db);
 

@@ -1078,6 +1078,21 @@ static void test_sql_expand(void)
     CHECK_STR(q1(db, "SELECT group_concat(d || '>' || e.dst, ' ') FROM (SELECT 1 AS d UNION ALL SELECT 2) t,"
                      " cy_expand(1, t.d, NULL, 1, 1) e"), "1>2 2>3");
     CHECK(strstr(q1(db, "SELECT count(*) FROM cy_expand(1, 7)"), "dir must be"));
+    /* relationship property predicate -[*{w: 1}]-> */
+    CHECK_STR(q1(db, "SELECT count(*) FROM cy_expand(1, 1, NULL, 1, 3, cy_map('w', 1))"), "0");
+    CHECK_STR(q1(db, "SELECT group_concat(dst || cy_render(rels), ' ') FROM cy_expand(2, 1, NULL, 1, 3, cy_map('w', 1.0))"),
+              "3[[:T {w: 1}]]");
+    CHECK_STR(q1(db, "SELECT count(*) FROM cy_expand(1, 1, NULL, 1, 3, cy_map())"), "5");
+    CHECK_STR(q1(db, "SELECT count(*) FROM cy_expand(1, 1, NULL, 1, 3, NULL)"), "5");
+    CHECK(strstr(q1(db, "SELECT count(*) FROM cy_expand(1, 1, NULL, 1, 3, 5)"), "TypeError"));
+    /* one pattern binds a relationship once: cy_unique_rels */
+    CHECK_STR(q1(db, "SELECT cy_unique_rels(cy_rel(1, 1, 2, 'T', NULL), cy_list(cy_rel(2, 2, 3, 'T', NULL)), NULL)"), "1");
+    CHECK_STR(q1(db, "SELECT cy_unique_rels(cy_rel(2, 1, 2, 'T', NULL), cy_list(cy_rel(2, 1, 2, 'T', NULL)))"), "0");
+    CHECK_STR(q1(db, "SELECT cy_unique_rels()"), "1");
+    CHECK_STR(q1(db, "SELECT count(*) FROM cy_edges r, cy_expand(1, 3, NULL, 1, 2) x WHERE cy_unique_rels("
+                     "cy_rel(r.id, r.src, r.dst, r.type, r.props), x.rels)"),
+              "17");  /* 5 relationships x 5 paths - 8 relationship uses */
+    CHECK(strstr(q1(db, "SELECT cy_unique_rels(1)"), "TypeError"));
 #undef EXP
     sqlite3_close(db);
 }
