@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "bindspace/error.h"
 #include "cypher/sqlfuncs.h"
@@ -213,8 +214,9 @@ static size_t cp_encode(uint32_t cp, char *out)
     return 4;
 }
 
-/* Simple case mapping for Latin (ASCII, Latin-1, Latin Extended-A), Greek and Cyrillic;
- * other code points map to themselves. */
+/* Simple case mapping for Latin (ASCII, Latin-1, Latin Extended-A, Latin Extended
+ * Additional, full-width), Greek, Cyrillic and Armenian; other code points map to
+ * themselves. */
 static uint32_t cp_upper(uint32_t c)
 {
     if (c >= 'a' && c <= 'z') return c - 32;
@@ -236,6 +238,13 @@ static uint32_t cp_upper(uint32_t c)
     if (c == 0x3CD || c == 0x3CE) return c - 63;
     if (c >= 0x430 && c <= 0x44F) return c - 32;
     if (c >= 0x450 && c <= 0x45F) return c - 80;
+    if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x4FF))
+        return c & ~1u;
+    if (c >= 0x4C1 && c <= 0x4CE) return (c & 1) ? c : c - 1;
+    if (c == 0x4CF) return 0x4C0;
+    if (c >= 0x561 && c <= 0x586) return c - 48;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) return c & ~1u;
+    if (c >= 0xFF41 && c <= 0xFF5A) return c - 32;
     return c;
 }
 
@@ -257,6 +266,13 @@ static uint32_t cp_lower(uint32_t c)
     if (c == 0x38E || c == 0x38F) return c + 63;
     if (c >= 0x410 && c <= 0x42F) return c + 32;
     if (c >= 0x400 && c <= 0x40F) return c + 80;
+    if ((c >= 0x460 && c <= 0x481) || (c >= 0x48A && c <= 0x4BF) || (c >= 0x4D0 && c <= 0x4FF))
+        return c | 1u;
+    if (c >= 0x4C1 && c <= 0x4CE) return (c & 1) ? c + 1 : c;
+    if (c == 0x4C0) return 0x4CF;
+    if (c >= 0x531 && c <= 0x556) return c + 48;
+    if ((c >= 0x1E00 && c <= 0x1E95) || (c >= 0x1EA0 && c <= 0x1EFF)) return c | 1u;
+    if (c >= 0xFF21 && c <= 0xFF3A) return c + 32;
     return c;
 }
 
@@ -708,6 +724,8 @@ static void f_tostring(sqlite3_context *ctx, const struct fdef *d, int argc,
 
 /* ------------------------------------------------------------------------- lists */
 
+enum { S_SIZE, S_LENGTH, S_CHARS };   /* size(), length(), char_length() */
+
 static void f_size(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
 {
     (void)argc;
@@ -720,14 +738,15 @@ static void f_size(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
         return;
     default: break;
     }
+    static const char *const want[] = {"a List or String", "a Path", "a String"};
     cv v;
     if (!get_arg(ctx, d, sv, &v)) return;
-    if (v.k == CV_LIST) sqlite3_result_int64(ctx, (int64_t)v.u.list.n);
-    else if (v.k == CV_BYTES) sqlite3_result_int64(ctx, (int64_t)v.u.s.n);
-    else if (d->op && v.k == CV_PATH)   /* length(path) */
+    if (d->op != S_CHARS && v.k == CV_LIST) sqlite3_result_int64(ctx, (int64_t)v.u.list.n);
+    else if (d->op != S_CHARS && v.k == CV_BYTES) sqlite3_result_int64(ctx, (int64_t)v.u.s.n);
+    else if (d->op == S_LENGTH && v.k == CV_PATH)
         sqlite3_result_int64(ctx, (int64_t)(v.u.list.n / 2));
-    else if (is_graph_kind(v.k)) syntax_type_error(ctx, d, d->op ? "a Path" : "a List or String", v.k);
-    else type_error(ctx, d, d->op ? "a Path" : "a List or String", v.k);
+    else if (d->op != S_CHARS && is_graph_kind(v.k)) syntax_type_error(ctx, d, want[d->op], v.k);
+    else type_error(ctx, d, want[d->op], v.k);
     cv_free(&v);
 }
 
@@ -993,6 +1012,87 @@ static void f_endpoint(sqlite3_context *ctx, const struct fdef *d, int argc,
     sqlite3_finalize(st);
 }
 
+/* ---------------------------------------------- Neo4j 5 / GQL functions beyond openCypher 9 */
+
+/* isEmpty(list | map | string) → Boolean */
+static void f_isempty(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    sqlite3_value *sv = argv[0];
+    switch (sqlite3_value_type(sv)) {
+    case SQLITE_NULL: sqlite3_result_null(ctx); return;
+    case SQLITE_TEXT: result_bool(ctx, sqlite3_value_bytes(sv) == 0); return;
+    default: break;
+    }
+    cv v;
+    if (!get_arg(ctx, d, sv, &v)) return;
+    if (v.k == CV_LIST) result_bool(ctx, v.u.list.n == 0);
+    else if (v.k == CV_MAP) result_bool(ctx, v.u.map.n == 0);
+    else type_error(ctx, d, "a List, Map or String", v.k);
+    cv_free(&v);
+}
+
+/* nullIf(a, b): null when a = b is true, else a */
+static void f_nullif(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    cv a, b;
+    if (!get_arg(ctx, d, argv[0], &a)) return;
+    if (!get_arg(ctx, d, argv[1], &b)) { cv_free(&a); return; }
+    if (cv_equals(&a, &b) == 1) sqlite3_result_null(ctx);
+    else sqlite3_result_value(ctx, argv[0]);
+    cv_free(&a);
+    cv_free(&b);
+}
+
+/* elementId(node | rel): the id as a String */
+static void f_elementid(sqlite3_context *ctx, const struct fdef *d, int argc,
+                        sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { sqlite3_result_null(ctx); return; }
+    cv v;
+    if (!get_arg(ctx, d, argv[0], &v)) return;
+    char buf[32];
+    if (v.k == CV_NODE || v.k == CV_REL) {
+        snprintf(buf, sizeof buf, "%" PRId64, v.k == CV_NODE ? v.u.node.id : v.u.rel.id);
+        sqlite3_result_text(ctx, buf, -1, SQLITE_TRANSIENT);
+    } else {
+        type_error(ctx, d, "a Node or Relationship", v.k);
+    }
+    cv_free(&v);
+}
+
+/* timestamp(): milliseconds since the Unix epoch (per call, not per statement) */
+static void f_timestamp(sqlite3_context *ctx, const struct fdef *d, int argc,
+                        sqlite3_value **argv)
+{
+    (void)d; (void)argc; (void)argv;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sqlite3_result_int64(ctx, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* randomUUID(): a version-4 UUID string */
+static void f_randomuuid(sqlite3_context *ctx, const struct fdef *d, int argc,
+                         sqlite3_value **argv)
+{
+    (void)d; (void)argc; (void)argv;
+    unsigned char r[16];
+    sqlite3_randomness(sizeof r, r);
+    r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
+    r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);
+    char out[37];
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) out[o++] = '-';
+        out[o++] = hex[r[i] >> 4];
+        out[o++] = hex[r[i] & 15];
+    }
+    sqlite3_result_text(ctx, out, (int)o, SQLITE_TRANSIENT);
+}
+
 static void f_coalesce(sqlite3_context *ctx, const struct fdef *d, int argc,
                        sqlite3_value **argv)
 {
@@ -1043,15 +1143,39 @@ static void f_case(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
 
 enum { T_BOTH, T_LEFT, T_RIGHT };
 
+/* White space as Java's Character.isWhitespace (what Neo4j trims): the ASCII controls
+ * \t..\r and FS..US, space, and the Unicode space separators except the no-break ones. */
+static bool cp_is_space(uint32_t c)
+{
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A && c != 0x2007) || c == 0x2028 || c == 0x2029 ||
+           c == 0x205F || c == 0x3000;
+}
+
 static void f_trim(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
 {
     (void)argc;
     const char *p;
     size_t n;
     if (get_str(ctx, d, argv[0], &p, &n) <= 0) return;
-    if (d->op != T_RIGHT) while (n > 0 && is_space(p[0])) { p++; n--; }
-    if (d->op != T_LEFT) while (n > 0 && is_space(p[n - 1])) n--;
-    sqlite3_result_text64(ctx, p, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+    const unsigned char *u = (const unsigned char *)p;
+    size_t b = 0, e = n;
+    uint32_t c;
+    if (d->op != T_RIGHT)
+        while (b < e) {
+            size_t len = cp_decode(u, e, b, &c);
+            if (!cp_is_space(c)) break;
+            b += len;
+        }
+    if (d->op != T_LEFT)
+        while (e > b) {
+            size_t s0 = e - 1;
+            while (s0 > b && is_cont(u[s0])) s0--;
+            size_t len = cp_decode(u, e, s0, &c);
+            if (s0 + len != e || !cp_is_space(c)) break;
+            e = s0;
+        }
+    sqlite3_result_text64(ctx, p + b, e - b, SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 static void f_substring(sqlite3_context *ctx, const struct fdef *d, int argc,
@@ -1284,8 +1408,8 @@ static const struct fdef fns[] = {
     {"cy_f_tobooleanornull", "toBooleanOrNull", 1, 1, f_toboolean, 1, 0},
     {"cy_f_tostring", "toString", 1, 1, f_tostring, 0, 0},
     {"cy_f_tostringornull", "toStringOrNull", 1, 1, f_tostring, 1, 0},
-    {"cy_f_size", "size", 1, 1, f_size, 0, 0},
-    {"cy_f_length", "length", 1, 1, f_size, 1, 0},
+    {"cy_f_size", "size", 1, 1, f_size, S_SIZE, 0},
+    {"cy_f_length", "length", 1, 1, f_size, S_LENGTH, 0},
     {"cy_f_head", "head", 1, 1, f_listpart, L_HEAD, 0},
     {"cy_f_last", "last", 1, 1, f_listpart, L_LAST, 0},
     {"cy_f_tail", "tail", 1, 1, f_listpart, L_TAIL, 0},
@@ -1311,6 +1435,16 @@ static const struct fdef fns[] = {
     {"cy_f_right", "right", 2, 2, f_leftright, 1, 0},
     {"cy_f_replace", "replace", 3, 3, f_replace, 0, 0},
     {"cy_f_split", "split", 2, 2, f_split, 0, 0},
+    /* beyond openCypher 9 (Neo4j 5 / GQL) */
+    {"cy_f_isempty", "isEmpty", 1, 1, f_isempty, 0, 0},
+    {"cy_f_nullif", "nullIf", 2, 2, f_nullif, 0, 0},
+    {"cy_f_elementid", "elementId", 1, 1, f_elementid, 0, 0},
+    {"cy_f_timestamp", "timestamp", 0, 0, f_timestamp, 0, 1},
+    {"cy_f_randomuuid", "randomUUID", 0, 0, f_randomuuid, 0, 1},
+    {"cy_f_upper", "upper", 1, 1, f_case, 0, 0},
+    {"cy_f_lower", "lower", 1, 1, f_case, 1, 0},
+    {"cy_f_char_length", "char_length", 1, 1, f_size, S_CHARS, 0},
+    {"cy_f_character_length", "character_length", 1, 1, f_size, S_CHARS, 0},
 };
 
 static void dispatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)

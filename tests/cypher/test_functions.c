@@ -400,6 +400,10 @@ static void test_strings(void)
 {
     EV("cy_f_toupper('abc D\xc3\xa9\xc3\x9f')", "'ABC D\xc3\x89SS'");
     EV("cy_f_tolower('ABC d\xc3\x89\xce\xa3\xd0\x96')", "'abc d\xc3\xa9\xcf\x83\xd0\xb6'");
+    EV("cy_f_toupper('\xd5\xa1 \xe1\xba\xa1 \xef\xbd\x82 \xd1\xa3 \xd3\x82')",
+       "'\xd4\xb1 \xe1\xba\xa0 \xef\xbc\xa2 \xd1\xa2 \xd3\x81'");
+    EV("cy_f_tolower('\xd4\xb1 \xe1\xba\xa0 \xef\xbc\xa2 \xd1\xa2 \xd3\x81 \xd3\x80')",
+       "'\xd5\xa1 \xe1\xba\xa1 \xef\xbd\x82 \xd1\xa3 \xd3\x82 \xd3\x8f'");
     EV("cy_f_toupper(NULL)", "null");
     EV_ERR("cy_f_toupper(1)", "TypeError: InvalidArgumentValue: toUpper() expects a String, got Integer");
     EV_ERR("cy_f_tolower(cy_list('A'))", "TypeError: InvalidArgumentValue: toLower()");
@@ -408,6 +412,11 @@ static void test_strings(void)
     EV("cy_f_ltrim('  hello  ')", "'hello  '");
     EV("cy_f_rtrim('  hello  ')", "'  hello'");
     EV("cy_f_trim('   ')", "''");
+    /* Unicode white space as Java's isWhitespace: no-break spaces stay */
+    EV("cy_f_trim('\xe3\x80\x80 x\xc2\xa0 \xe2\x80\x83')", "'x\xc2\xa0'");
+    EV("cy_f_ltrim(CAST(x'1c2078' AS TEXT))", "'x'");
+    EV("cy_f_rtrim(CAST(x'78e28083e2808a' AS TEXT))", "'x'");
+    EV("cy_f_trim(CAST(x'80' AS TEXT))", "'\x80'");   /* a stray continuation byte is kept */
     EV("cy_f_trim(NULL)", "null");
     EV_ERR("cy_f_trim(1)", "TypeError: InvalidArgumentValue: trim()");
 
@@ -460,6 +469,43 @@ static void test_strings(void)
     EV_ERR("cy_f_split('a', 1)", "TypeError: InvalidArgumentValue: split()");
     EV_ERR("cy_f_split('a', cy_list(1))", "TypeError: InvalidArgumentValue: split()");
     EV_ERR("cy_f_split(1, ',')", "TypeError: InvalidArgumentValue: split()");
+}
+
+static void test_extras(void)
+{
+    EV("cy_f_isempty(cy_list())", "true");
+    EV("cy_f_isempty(cy_list(NULL))", "false");
+    EV("cy_f_isempty(cy_map())", "true");
+    EV("cy_f_isempty(cy_map('a', 1))", "false");
+    EV("cy_f_isempty('')", "true");
+    EV("cy_f_isempty(' ')", "false");
+    EV("cy_f_isempty(NULL)", "null");
+    EV_ERR("cy_f_isempty(1)", "TypeError: InvalidArgumentValue: isEmpty()");
+
+    EV("cy_f_nullif(1, 1)", "null");
+    EV("cy_f_nullif(1, 1.0)", "null");
+    EV("cy_f_nullif(1, 2)", "1");
+    EV("cy_f_nullif('a', NULL)", "'a'");
+    EV("cy_f_nullif(NULL, 1)", "null");
+    EV("cy_f_nullif(cy_list(1), cy_list(1))", "null");
+
+    EV("cy_f_elementid(" NODE_A ")", "'1'");
+    EV("cy_f_elementid(" REL_T ")", "'7'");
+    EV("cy_f_elementid(NULL)", "null");
+    EV_ERR("cy_f_elementid(1)", "TypeError: InvalidArgumentValue: elementId()");
+
+    CHECK_STR(run("SELECT cy_f_timestamp() > 1700000000000 AND typeof(cy_f_timestamp()) = 'integer'"), "1");
+    const char *u = run("SELECT cy_f_randomuuid()");
+    CHECK(strlen(u) == 36 && u[8] == '-' && u[13] == '-' && u[14] == '4' && u[18] == '-' &&
+          strchr("89ab", u[19]) && u[23] == '-');
+    CHECK_STR(run("SELECT cy_f_randomuuid() <> cy_f_randomuuid()"), "1");
+
+    EV("cy_f_upper('abc')", "'ABC'");
+    EV("cy_f_lower('ABC')", "'abc'");
+    EV("cy_f_char_length('h\xc3\xa9')", "2");
+    EV("cy_f_character_length('')", "0");
+    EV("cy_f_char_length(NULL)", "null");
+    EV_ERR("cy_f_char_length(cy_list(1))", "TypeError: InvalidArgumentValue: char_length() expects a String, got List");
 }
 
 #define VALS(...) " FROM (VALUES " __VA_ARGS__ ")"
@@ -590,6 +636,9 @@ static const struct { const char *name; int amin, amax; } all_functions[] = {
     {"right", 2, 2}, {"replace", 3, 3}, {"split", 2, 2}, {"cot", 1, 1}, {"degrees", 1, 1},
     {"radians", 1, 1}, {"haversin", 1, 1}, {"isnan", 1, 1}, {"tointegerornull", 1, 1},
     {"tofloatornull", 1, 1}, {"tobooleanornull", 1, 1}, {"tostringornull", 1, 1},
+    {"isempty", 1, 1}, {"nullif", 2, 2}, {"elementid", 1, 1}, {"timestamp", 0, 0},
+    {"randomuuid", 0, 0}, {"upper", 1, 1}, {"lower", 1, 1}, {"char_length", 1, 1},
+    {"character_length", 1, 1},
 };
 
 static bool error_has_class(const char *msg)
@@ -705,6 +754,7 @@ int main(void)
     RUN(test_lists);
     RUN(test_graph);
     RUN(test_strings);
+    RUN(test_extras);
     RUN(test_aggregates);
     RUN(test_distinct);
     RUN(test_property_any_arguments);
