@@ -470,6 +470,15 @@ static void binop(sqlite3_context *ctx, sqlite3_value **argv, int op)
         return;
     }
     cv a, b, r;
+    bool na = ta == SQLITE_INTEGER || ta == SQLITE_FLOAT, nb = tb == SQLITE_INTEGER || tb == SQLITE_FLOAT;
+    if (na && nb) {  /* plain numbers: no decoding */
+        if (ta == SQLITE_INTEGER) cv_set_int(&a, sqlite3_value_int64(argv[0]));
+        else cv_set_float(&a, sqlite3_value_double(argv[0]));
+        if (tb == SQLITE_INTEGER) cv_set_int(&b, sqlite3_value_int64(argv[1]));
+        else cv_set_float(&b, sqlite3_value_double(argv[1]));
+        if (arith(ctx, op, &a, &b, &r) == 0) cv_result(ctx, &r);
+        return;
+    }
     cv_set_null(&r);
     if (arg(ctx, argv[0], &a)) return;
     if (arg(ctx, argv[1], &b)) {
@@ -520,8 +529,51 @@ static void fn_neg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 
 enum { CMP_EQ, CMP_NEQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
 
+/* Comparison of two native SQLite values without decoding: -1/0/1, CV_CMP_NULL, or 9
+ * when a BLOB is involved (take the general path). NaN never arrives natively. */
+static int native_cmp(sqlite3_value *x, sqlite3_value *y, bool *same_kind)
+{
+    int tx = sqlite3_value_type(x), ty = sqlite3_value_type(y);
+    *same_kind = true;
+    if (tx == SQLITE_BLOB || ty == SQLITE_BLOB) return 9;
+    if (tx == SQLITE_NULL || ty == SQLITE_NULL) return CV_CMP_NULL;
+    if (tx == SQLITE_TEXT && ty == SQLITE_TEXT) {
+        const unsigned char *a = sqlite3_value_text(x), *b = sqlite3_value_text(y);
+        int an = sqlite3_value_bytes(x), bn = sqlite3_value_bytes(y);
+        if (!a || !b) return 9;
+        int c = memcmp(a, b, (size_t)(an < bn ? an : bn));
+        if (c) return c < 0 ? -1 : 1;
+        return an < bn ? -1 : an > bn;
+    }
+    if (tx == SQLITE_TEXT || ty == SQLITE_TEXT) {
+        *same_kind = false;
+        return CV_CMP_NULL;
+    }
+    cv a, b;
+    if (tx == SQLITE_INTEGER) cv_set_int(&a, sqlite3_value_int64(x));
+    else cv_set_float(&a, sqlite3_value_double(x));
+    if (ty == SQLITE_INTEGER) cv_set_int(&b, sqlite3_value_int64(y));
+    else cv_set_float(&b, sqlite3_value_double(y));
+    return cv_compare(&a, &b);
+}
+
 static void cmpop(sqlite3_context *ctx, sqlite3_value **argv, int op)
 {
+    bool same;
+    int nc = native_cmp(argv[0], argv[1], &same);
+    if (nc != 9) {
+        int tv;
+        if (nc == CV_CMP_NULL) tv = (op == CMP_EQ || op == CMP_NEQ) && !same ? (op == CMP_NEQ) : -1;
+        else if (nc == CV_CMP_FALSE) tv = op == CMP_NEQ;
+        else if (op == CMP_EQ) tv = nc == 0;
+        else if (op == CMP_NEQ) tv = nc != 0;
+        else if (op == CMP_LT) tv = nc < 0;
+        else if (op == CMP_LE) tv = nc <= 0;
+        else if (op == CMP_GT) tv = nc > 0;
+        else tv = nc >= 0;
+        result_tv(ctx, tv);
+        return;
+    }
     cv a, b;
     if (arg(ctx, argv[0], &a)) return;
     if (arg(ctx, argv[1], &b)) {

@@ -865,6 +865,19 @@ static void test_sql_logic(void)
     EVERR("cy_and(" F ", cy_list())", "TypeError");
     EVERR("cy_not(0)", "TypeError");
     EV("cy_eq(1, 1.0)", "true");
+    /* natives take a decoding-free path: same answers */
+    EV("cy_eq('1', 1)", "false");
+    EV("cy_neq('a', 1.5)", "true");
+    EV("cy_lt('a', 1)", "null");
+    EV("cy_lt(NULL, 1)", "null");
+    EV("cy_eq(NULL, 'a')", "null");
+    EV("cy_eq('a', 'a')", "true");
+    EV("cy_lt('a', 'ab')", "true");
+    EV("cy_eq(9007199254740993, 9007199254740992.0)", "false");
+    EV("cy_gt(9007199254740993, 9007199254740992.0)", "true");
+    EV("cy_ge(2, 1.5)", "true");
+    EV("cy_le(1.5, 1)", "false");
+    EV("cy_eq('a', cy_list('a'))", "false");
     EV("cy_eq(cy_list(1, NULL), cy_list(1, 2))", "null");
     EV("cy_neq(cy_list(1, NULL), cy_list(2, 2))", "true");
     EV("cy_neq(NULL, NULL)", "null");
