@@ -373,6 +373,26 @@ static int where_conjunct(tr *t, const cy_node *e, sbuf *cond)
         int rc = where_conjunct(t, e->kids[0], cond);
         return rc ? rc : where_conjunct(t, e->kids[1], cond);
     }
+    /* id(x) = v on a node or relationship variable compares its id column, so SQLite can use
+     * the key (same result: ids are integers, and a null or non-number v matches nothing) */
+    if (e->kind == CY_BINOP && strcmp(e->op, "=") == 0) {
+        for (int k = 0; k < 2; k++) {
+            const cy_node *f = e->kids[k];
+            if (f->kind != CY_FUNC || strcasecmp(f->s, "id") != 0 || f->nkids != 1 || f->op ||
+                f->kids[0]->kind != CY_VAR)
+                continue;
+            const binding *b = scope_find(&t->sc, f->kids[0]->s);
+            if (!b || b->kind == B_VALUE) continue;
+            sbuf v = {0};
+            int rc = tr_expr(t, e->kids[1 - k], &t->sc, &v);
+            if (rc) {
+                sb_free(&v);
+                return rc;
+            }
+            add_cond(cond, tr_fmt(t, "%s = %s", b->e[0], tr_take(t, &v)));
+            return BSP_OK;
+        }
+    }
     sbuf x = {0};
     int rc = tr_expr(t, e, &t->sc, &x);
     if (rc) {

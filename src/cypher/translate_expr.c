@@ -157,6 +157,22 @@ static int func(tr *t, const cy_node *e, const scope *sc, sbuf *o)
         return rc;
     }
     if (e->op) return tr_syntax(e, "InvalidAggregation: DISTINCT in a call of %s()", e->s);
+    /* id(x), labels(x), type(r), properties(x) of a node or relationship variable read its
+     * columns directly instead of building the whole value */
+    if (e->nkids == 1 && e->kids[0]->kind == CY_VAR) {
+        const binding *b = scope_find(sc, e->kids[0]->s);
+        if (b && b->kind != B_VALUE) {
+            int part = -1;
+            if (!strcasecmp(e->s, "id")) part = 0;
+            else if (!strcasecmp(e->s, "labels") && b->kind == B_NODE) part = 1;
+            else if (!strcasecmp(e->s, "type") && b->kind == B_REL) part = 3;
+            else if (!strcasecmp(e->s, "properties")) part = b->kind == B_NODE ? 2 : 4;
+            if (part >= 0) {
+                sb_puts(o, b->e[part]);
+                return BSP_OK;
+            }
+        }
+    }
     for (int i = 0; passthrough[i]; i++)
         if (strcasecmp(e->s, passthrough[i]) == 0) return call(t, passthrough[i], e, sc, o);
     if (strcasecmp(e->s, "exists") == 0) {
