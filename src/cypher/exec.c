@@ -5,6 +5,7 @@
  * update never sees its own writes), then inserts nodes and relationships row by row and
  * fills the temporary table the next step reads. Result cells are rendered once, in the TCK
  * literal form and as JSON. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,8 @@ int bsp_cypher_open(const char *db, bsp_cypher_session **out)
 void bsp_cypher_close(bsp_cypher_session *s)
 {
     if (!s) return;
+    cy_cache_clear(s);
+    sqlite3_finalize(s->param_stmt);
     cy_graph_detach(s);
     sqlite3_close(s->db);
     free(s->dbdir);
@@ -92,6 +95,22 @@ void bsp_cypher_close(bsp_cypher_session *s)
 
 static int eval_literal(bsp_cypher_session *s, const char *literal, sqlite3_value **out)
 {
+    /* fast path: a plain integer */
+    char *end;
+    errno = 0;
+    long long iv = strtoll(literal, &end, 10);
+    if (end != literal && !*end && !errno && (literal[0] == '-' || (literal[0] >= '0' && literal[0] <= '9'))) {
+        if (!s->param_stmt &&
+            sqlite3_prepare_v2(s->db, "SELECT ?1", -1, &s->param_stmt, NULL) != SQLITE_OK)
+            return sql_err(s->db, "parameter");
+        sqlite3_bind_int64(s->param_stmt, 1, iv);
+        int rc = BSP_OK;
+        if (sqlite3_step(s->param_stmt) != SQLITE_ROW) rc = sql_err(s->db, "parameter");
+        else if (!(*out = sqlite3_value_dup(sqlite3_column_value(s->param_stmt, 0))))
+            rc = bsp_err(BSP_ENOMEM, "cypher: out of memory");
+        sqlite3_reset(s->param_stmt);
+        return rc;
+    }
     size_t n = strlen(literal);
     char *q = malloc(n + 16);
     if (!q) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -135,6 +154,56 @@ static int bind_all(sqlite3_stmt *st, const bound_params *bp)
         if (sqlite3_bind_value(st, (int)i + 1, bp->v[i]) != SQLITE_OK)
             return bsp_err(BSP_EINVAL, "cypher: cannot bind parameter %zu", i + 1);
     return BSP_OK;
+}
+
+/* ---- the plan cache: a read-only statement run again skips parsing, translation and
+ * preparing (its prepared statement is kept and reset); LRU over CY_PLAN_CACHE entries ---- */
+
+static cy_cached *cache_find(bsp_cypher_session *s, const char *query)
+{
+    for (int i = 0; i < CY_PLAN_CACHE; i++)
+        if (s->cache[i].query && strcmp(s->cache[i].query, query) == 0) {
+            s->cache[i].used = ++s->tick;
+            return &s->cache[i];
+        }
+    return NULL;
+}
+
+static void cache_drop(cy_cached *c)
+{
+    free(c->query);
+    c->query = NULL;
+    sqlite3_finalize(c->stmt);
+    c->stmt = NULL;
+    cy_plan_free(&c->plan);
+}
+
+/* Keep a plan that is one read-only query; NULL when it is not kept (caller still owns it). */
+static cy_cached *cache_put(bsp_cypher_session *s, const char *query, cy_plan *p)
+{
+    if (p->updates || p->nsteps != 1 || p->steps[0].kind != PS_QUERY) return NULL;
+    cy_cached *victim = &s->cache[0];
+    for (int i = 0; i < CY_PLAN_CACHE; i++) {
+        if (!s->cache[i].query) {
+            victim = &s->cache[i];
+            break;
+        }
+        if (s->cache[i].used < victim->used) victim = &s->cache[i];
+    }
+    char *q = strdup(query);
+    if (!q) return NULL;
+    if (victim->query) cache_drop(victim);
+    victim->query = q;
+    victim->plan = *p;
+    victim->stmt = NULL;
+    victim->used = ++s->tick;
+    return victim;
+}
+
+void cy_cache_clear(bsp_cypher_session *s)
+{
+    for (int i = 0; i < CY_PLAN_CACHE; i++)
+        if (s->cache[i].query) cache_drop(&s->cache[i]);
 }
 
 /* ---- results ---- */
@@ -196,17 +265,22 @@ void bsp_cypher_result_stats(const bsp_cypher_result *r, bsp_cypher_stats *out)
 
 /* ---- steps ---- */
 
+/* Run a query step; with `keep`, the prepared statement is kept there for the next run. */
 static int step_query(bsp_cypher_session *s, const cy_step *step, const bound_params *bp,
-                      bsp_cypher_result *r)
+                      bsp_cypher_result *r, sqlite3_stmt **keep)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, step->sql, -1, &st, NULL) != SQLITE_OK)
+    sqlite3_stmt *st = keep ? *keep : NULL;
+    if (!st && sqlite3_prepare_v2(s->db, step->sql, -1, &st, NULL) != SQLITE_OK)
         return sql_err(s->db, step->sql);
+    if (keep) *keep = st;
     int rc = bind_all(st, bp);
-    int src;
+    int src = SQLITE_DONE;
     while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) rc = result_add_row(r, st);
     if (!rc && src != SQLITE_DONE) rc = sql_err(s->db, "query");
-    sqlite3_finalize(st);
+    if (keep) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    } else sqlite3_finalize(st);
     return rc;
 }
 
@@ -228,15 +302,23 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
 {
     if (!s || !query || !out) return bsp_err(BSP_EINVAL, "cypher: bad arguments");
     *out = NULL;
-    bsp_cypher_ast *ast = NULL;
-    int rc = bsp_cypher_parse(query, strlen(query), &ast);
-    if (rc) return bsp_err_prefix(rc, "SyntaxError");
-    cy_translate_opts o = {.db_mode = s->dbdir != NULL, .temp_serial = s->temp_serial};
-    cy_plan plan;
-    rc = cy_translate(ast->root, &o, &plan);
-    bsp_cypher_ast_free(ast);
-    if (rc) return rc;
-    s->temp_serial = o.temp_serial;
+    int rc = BSP_OK;
+    cy_plan own, *pl = &own;
+    cy_cached *hit = cache_find(s, query);
+    if (hit) pl = &hit->plan;
+    else {
+        bsp_cypher_ast *ast = NULL;
+        rc = bsp_cypher_parse(query, strlen(query), &ast);
+        if (rc) return bsp_err_prefix(rc, "SyntaxError");
+        cy_translate_opts o = {.db_mode = s->dbdir != NULL, .temp_serial = s->temp_serial};
+        rc = cy_translate(ast->root, &o, &own);
+        bsp_cypher_ast_free(ast);
+        if (rc) return rc;
+        s->temp_serial = o.temp_serial;
+        hit = cache_put(s, query, &own);  /* takes the plan when it can be cached */
+        if (hit) pl = &hit->plan;
+    }
+#define plan (*pl)
 
     bound_params bp = {.v = calloc(plan.nparams ? plan.nparams : 1, sizeof(sqlite3_value *)),
                        .n = plan.nparams};
@@ -268,7 +350,7 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
     }
     for (size_t i = 0; !rc && i < plan.nsteps; i++) {
         const cy_step *st = &plan.steps[i];
-        if (st->kind == PS_QUERY) rc = step_query(s, st, &bp, r);
+        if (st->kind == PS_QUERY) rc = step_query(s, st, &bp, r, hit ? &hit->stmt : NULL);
         else if (st->kind == PS_CREATE) {
             sqlite3_stmt *in = NULL;
             if (sqlite3_prepare_v2(s->db, st->sql, -1, &in, NULL) != SQLITE_OK)
@@ -311,7 +393,8 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
         }
     for (size_t i = 0; bp.v && i < bp.n; i++) sqlite3_value_free(bp.v[i]);
     free(bp.v);
-    cy_plan_free(&plan);
+    if (!hit) cy_plan_free(&own);
+#undef plan
     if (rc) {
         bsp_cypher_result_free(r);
         return rc;

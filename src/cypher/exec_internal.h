@@ -7,12 +7,27 @@
 #include "cypher/translate.h"
 #include "sql/sqlite_api.h"
 
+#define CY_PLAN_CACHE 16
+
+typedef struct {
+    char *query;         /* statement text (NULL: free slot) */
+    cy_plan plan;
+    sqlite3_stmt *stmt;  /* its prepared query, kept between runs */
+    uint64_t used;
+} cy_cached;
+
 struct bsp_cypher_session {
     sqlite3 *db;
     char *dbdir;      /* a bindspace database directory, or NULL for the in-memory graph */
     int temp_serial;  /* names of temporary tables */
     void *graph;      /* graph_db.c state */
+    cy_cached cache[CY_PLAN_CACHE];
+    uint64_t tick;
+    sqlite3_stmt *param_stmt;  /* SELECT ?1: integer parameters without a parse */
 };
+
+/* Forget every cached plan (exec.c). */
+void cy_cache_clear(bsp_cypher_session *s);
 
 /* Run a CREATE step whose input query `in` is prepared and bound. */
 int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
