@@ -722,6 +722,84 @@ static void f_tostring(sqlite3_context *ctx, const struct fdef *d, int argc,
     cv_free(&v);
 }
 
+/* toIntegerList / toFloatList / toBooleanList / toStringList (Neo4j 5): every item converted
+ * as by the …OrNull function (null where it does not convert). conv_item is that conversion
+ * on a decoded value; the property test checks it against the SQL-level functions above. */
+enum { C_INT, C_FLOAT, C_BOOL, C_STRING };
+
+static int conv_item(int to, const cv *in, cv *out)
+{
+    cv_set_null(out);
+    num n;
+    int64_t i;
+    switch (to) {
+    case C_INT:
+        if (in->k == CV_INT) cv_set_int(out, in->u.i);
+        else if (in->k == CV_FLOAT && float_to_int(in->u.f, &i)) cv_set_int(out, i);
+        else if (in->k == CV_BOOL) cv_set_int(out, in->u.b);
+        else if (in->k == CV_STRING && parse_number(in->u.s.p, in->u.s.n, false, &n)) {
+            if (n.is_int) cv_set_int(out, n.i);
+            else if (float_to_int(n.f, &i)) cv_set_int(out, i);
+        }
+        return BSP_OK;
+    case C_FLOAT:
+        if (in->k == CV_INT) cv_set_float(out, (double)in->u.i);
+        else if (in->k == CV_FLOAT) cv_set_float(out, in->u.f);
+        else if (in->k == CV_STRING && parse_number(in->u.s.p, in->u.s.n, true, &n))
+            cv_set_float(out, n.f);
+        return BSP_OK;
+    case C_BOOL:
+        if (in->k == CV_BOOL) cv_set_bool(out, in->u.b);
+        else if (in->k == CV_INT) cv_set_bool(out, in->u.i != 0);
+        else if (in->k == CV_STRING) {
+            const char *p = in->u.s.p;
+            size_t len = in->u.s.n;
+            while (len > 0 && is_space(p[0])) { p++; len--; }
+            while (len > 0 && is_space(p[len - 1])) len--;
+            if (len == 4 && strncasecmp(p, "true", 4) == 0) cv_set_bool(out, true);
+            else if (len == 5 && strncasecmp(p, "false", 5) == 0) cv_set_bool(out, false);
+        }
+        return BSP_OK;
+    default: {
+        char buf[32];
+        if (in->k == CV_STRING) return cv_set_string(out, in->u.s.p, in->u.s.n);
+        if (in->k == CV_BOOL) return cv_set_string(out, in->u.b ? "true" : "false", in->u.b ? 4 : 5);
+        if (in->k == CV_INT) {
+            int len = snprintf(buf, sizeof buf, "%" PRId64, in->u.i);
+            return cv_set_string(out, buf, (size_t)len);
+        }
+        if (in->k == CV_FLOAT) {
+            char *r = cv_render(in);
+            if (!r) return BSP_ENOMEM;
+            int rc = cv_set_string(out, r, strlen(r));
+            free(r);
+            return rc;
+        }
+        return BSP_OK;
+    }
+    }
+}
+
+static void f_tolist(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) { sqlite3_result_null(ctx); return; }
+    cv v;
+    if (!get_arg(ctx, d, argv[0], &v)) return;
+    if (v.k != CV_LIST) { type_error(ctx, d, "a List", v.k); cv_free(&v); return; }
+    for (size_t k = 0; k < v.u.list.n; k++) {
+        cv out;
+        if (conv_item(d->op, &v.u.list.v[k], &out) != BSP_OK) {
+            cv_free(&v);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        cv_free(&v.u.list.v[k]);
+        v.u.list.v[k] = out;
+    }
+    result_cv(ctx, &v);
+}
+
 /* ------------------------------------------------------------------------- lists */
 
 enum { S_SIZE, S_LENGTH, S_CHARS };   /* size(), length(), char_length() */
@@ -1444,6 +1522,10 @@ static const struct fdef fns[] = {
     {"cy_f_upper", "upper", 1, 1, f_case, 0, 0},
     {"cy_f_lower", "lower", 1, 1, f_case, 1, 0},
     {"cy_f_char_length", "char_length", 1, 1, f_size, S_CHARS, 0},
+    {"cy_f_tointegerlist", "toIntegerList", 1, 1, f_tolist, C_INT, 0},
+    {"cy_f_tofloatlist", "toFloatList", 1, 1, f_tolist, C_FLOAT, 0},
+    {"cy_f_tobooleanlist", "toBooleanList", 1, 1, f_tolist, C_BOOL, 0},
+    {"cy_f_tostringlist", "toStringList", 1, 1, f_tolist, C_STRING, 0},
     {"cy_f_character_length", "character_length", 1, 1, f_size, S_CHARS, 0},
 };
 
