@@ -73,7 +73,7 @@ static bool decode(sqlite3_context *ctx, sqlite3_value *sv, cv *out)
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "TypeError: InvalidArgumentValue: %s(): unreadable value (%s)", agg_name(ctx), bsp_errmsg());
+    else errorf(ctx, "ArgumentError: %s(): %s", agg_name(ctx), bsp_errmsg());
     return false;
 }
 

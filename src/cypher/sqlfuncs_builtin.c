@@ -68,7 +68,7 @@ static bool get_arg(sqlite3_context *ctx, const struct fdef *d, sqlite3_value *s
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "TypeError: InvalidArgumentValue: %s(): unreadable argument (%s)", d->name, bsp_errmsg());
+    else errorf(ctx, "ArgumentError: %s(): %s", d->name, bsp_errmsg());
     return false;
 }
 

@@ -274,6 +274,7 @@ static void test_lists(void)
     EV("cy_f_size(zeroblob(2048))", "2048");                  /* bytes */
     EV_ERR("cy_f_size(" PATH_1 ")", "SyntaxError: InvalidArgumentType: size() expects a List or String, got Path");
     EV_ERR("cy_f_size(5)", "TypeError: InvalidArgumentValue: size()");
+    EV_ERR("cy_f_size(x'c75901ff')", "ArgumentError: size(): cypher value: ");   /* malformed */
 
     EV("cy_f_length(" PATH_1 ")", "1");
     EV("cy_f_length(cy_path(" NODE_A "))", "0");
@@ -570,6 +571,8 @@ static void test_aggregates(void)
     AGG("SELECT cy_render(cy_collect(column1))" VALS("(1), (NULL), ('a'), (cy_list(2))"),
         "[1, 'a', [2]]");
     AGG("SELECT cy_render(cy_collect(column1))" VALS("(NULL)"), "[]");
+    AGG_ERR("SELECT cy_render(cy_collect(column1))" VALS("(1), (x'c75901ff')"),
+            "ArgumentError: collect(): cypher value: ");
     AGG("SELECT cy_render(cy_collect(column1)) FROM (SELECT 1 AS column1 WHERE 0)", "[]");
 
     AGG("SELECT cy_render(cy_stdev(column1))" VALS("(2), (4), (4), (4), (5), (5), (7), (9)"),
