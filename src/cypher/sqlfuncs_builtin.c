@@ -8,7 +8,10 @@
  * "TypeError: InvalidArgumentValue: f() expects ..., got <Kind>", a value out of a function's
  * domain is an "ArgumentError: NumberOutOfRange: ..." (the detail codes the TCK names). Numbers, strings and null are native SQLite values and are read
  * directly; only lists, maps and graph values go through the codec (cv_from_sqlite).
- * Strings are UTF-8 and are measured, indexed and reversed by code point. */
+ * Strings are UTF-8 and are measured, indexed and reversed by code point. Beyond the list in
+ * value.h the table also serves a few Neo4j 5 / GQL functions (…OrNull and …List
+ * conversions, isEmpty, nullIf, elementId, timestamp, randomUUID, char_length, ...);
+ * docs/cypher.md "Functions" records every semantic choice. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -340,6 +343,15 @@ static int get_str(sqlite3_context *ctx, const struct fdef *d, sqlite3_value *sv
     }
 }
 
+/* The text of a TEXT value; sqlite3_value_text before sqlite3_value_bytes, as SQLite asks
+ * (an argument list would leave the order unspecified). */
+static const char *text_of(sqlite3_value *sv, size_t *n)
+{
+    const char *p = (const char *)sqlite3_value_text(sv);
+    *n = (size_t)sqlite3_value_bytes(sv);
+    return p;
+}
+
 /* Is a float integral and inside int64's range? */
 static bool float_to_int(double f, int64_t *out)
 {
@@ -611,8 +623,9 @@ static void f_tointeger(sqlite3_context *ctx, const struct fdef *d, int argc,
         return;
     case SQLITE_TEXT: {
         num n;
-        if (!parse_number((const char *)sqlite3_value_text(sv), (size_t)sqlite3_value_bytes(sv),
-                          false, &n)) {
+        size_t len;
+        const char *p = text_of(sv, &len);
+        if (!parse_number(p, len, false, &n)) {
             sqlite3_result_null(ctx);
         } else if (n.is_int) {
             sqlite3_result_int64(ctx, n.i);
@@ -644,8 +657,9 @@ static void f_tofloat(sqlite3_context *ctx, const struct fdef *d, int argc, sqli
     case SQLITE_FLOAT: sqlite3_result_value(ctx, sv); return;
     case SQLITE_TEXT: {
         num n;
-        if (parse_number((const char *)sqlite3_value_text(sv), (size_t)sqlite3_value_bytes(sv),
-                         true, &n))
+        size_t len;
+        const char *p = text_of(sv, &len);
+        if (parse_number(p, len, true, &n))
             result_float(ctx, n.f);
         else
             sqlite3_result_null(ctx);
@@ -810,10 +824,12 @@ static void f_size(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite3
     sqlite3_value *sv = argv[0];
     switch (sqlite3_value_type(sv)) {
     case SQLITE_NULL: sqlite3_result_null(ctx); return;
-    case SQLITE_TEXT:
-        sqlite3_result_int64(ctx, (int64_t)cp_count((const char *)sqlite3_value_text(sv),
-                                                    (size_t)sqlite3_value_bytes(sv)));
+    case SQLITE_TEXT: {
+        size_t len;
+        const char *p = text_of(sv, &len);
+        sqlite3_result_int64(ctx, (int64_t)cp_count(p, len));
         return;
+    }
     default: break;
     }
     static const char *const want[] = {"a List or String", "a Path", "a String"};
