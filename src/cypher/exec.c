@@ -35,6 +35,10 @@ static int sql_err(sqlite3 *db, const char *what)
                                           "ConstraintVerificationFailed", NULL};
     for (int i = 0; classes[i]; i++)
         if (strncmp(m, classes[i], strlen(classes[i])) == 0) return bsp_err(BSP_EINVAL, "%s", m);
+    /* an aggregate where SQL cannot have one (ORDER BY of a WITH that does not aggregate,
+     * nested aggregates, ...) is Cypher's compile-time InvalidAggregation */
+    if (strncmp(m, "misuse of aggregate", 19) == 0)
+        return bsp_err(BSP_EINVAL, "SyntaxError: InvalidAggregation: %s", m);
     return bsp_err(BSP_EINVAL, "Error: %s (%s)", m, what);
 }
 
@@ -60,7 +64,8 @@ int bsp_cypher_open(const char *db, bsp_cypher_session **out)
         return bsp_err(BSP_EIO, "cypher: cannot open an SQLite connection");
     }
     int rc = BSP_OK;
-    if (bsp_sql_register(s->db) != SQLITE_OK || cy_sql_register(s->db) != SQLITE_OK)
+    if (bsp_sql_register(s->db) != SQLITE_OK || cy_sql_register(s->db) != SQLITE_OK ||
+        cy_translate_register(s->db) != SQLITE_OK)
         rc = bsp_err(BSP_EINVAL, "cypher: cannot register SQL functions: %s", sqlite3_errmsg(s->db));
     if (!rc && db) {
         rc = cy_graph_attach(s, db);

@@ -26,6 +26,9 @@ struct bsp_cypher_session {
     sqlite3_stmt *param_stmt;  /* SELECT ?1: integer parameters without a parse */
 };
 
+/* The translator's own SQL helpers (translate_sqlfn.c). */
+int cy_translate_register(sqlite3 *db);
+
 /* Forget every cached plan (exec.c). */
 void cy_cache_clear(bsp_cypher_session *s);
 

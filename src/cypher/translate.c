@@ -411,6 +411,27 @@ static int where_cond(tr *t, const cy_node *w, sbuf *cond)
     return where_conjunct(t, w->kids[0], cond);
 }
 
+int tr_subpattern(tr *t, const cy_node *pattern, const cy_node *where, const scope *outer,
+                  scope *inner, sbuf *from, int *nfrom, sbuf *cond)
+{
+    scope saved = t->sc;
+    const char *saved_topk = t->topk_var;
+    scope copy = {0};
+    int rc = BSP_OK;
+    for (size_t i = 0; i < outer->n && !rc; i++) rc = scope_push(&copy, &outer->v[i]);
+    t->sc = copy;
+    t->topk_var = NULL;
+    cy_node *one = (cy_node *)pattern;
+    cy_node pat = {.kind = CY_PATTERN, .kids = &one, .nkids = 1};
+    pat_ctx pc = {.from = from, .nfrom = nfrom, .cond = cond};
+    if (!rc) rc = match_pattern(t, pattern->kind == CY_PATTERN ? pattern : &pat, &pc);
+    if (!rc && where) rc = where_cond(t, where, cond);
+    *inner = t->sc;
+    t->sc = saved;
+    t->topk_var = saved_topk;
+    return rc;
+}
+
 static int clause_match(tr *t, const cy_node *c)
 {
     const cy_node *where = kid_of(c, CY_WHERE);

@@ -272,6 +272,178 @@ static int check_boolean(const cy_node *e, const char *op)
     return tr_syntax(e, "InvalidArgumentType: %s expects Boolean operands, got %s", op, what);
 }
 
+/* ---- list comprehensions, quantifiers, map projections, pattern expressions ---- */
+
+/* sc plus x bound to alias.value (a row of cy_unwind). */
+static int scope_with(const scope *sc, const char *x, const char *value, scope *out)
+{
+    *out = (scope){0};
+    int rc = BSP_OK;
+    for (size_t i = 0; i < sc->n && !rc; i++) rc = scope_push(out, &sc->v[i]);
+    binding b = {.name = x, .kind = B_VALUE, .e = {value}};
+    if (!rc) rc = scope_push(out, &b);
+    return rc;
+}
+
+/* [x IN list WHERE pred | proj]: a subquery over cy_unwind(list); null list → null. */
+static int list_comp(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *x = e->kids[0], *list = e->kids[1], *pred = e->kids[2], *proj = e->kids[3];
+    sbuf l = {0};
+    int rc = tr_expr(t, list, sc, &l);
+    const char *ls = tr_take(t, &l);
+    const char *a = tr_fmt(t, "_u%d", ++t->serial);
+    scope in;
+    if (!rc) rc = scope_with(sc, x->s, tr_fmt(t, "%s.value", a), &in);
+    else return rc;
+    sbuf body = {0};
+    if (!rc && proj->kind != CY_ABSENT) rc = tr_expr(t, proj, &in, &body);
+    else if (!rc) sb_printf(&body, "%s.value", a);
+    sbuf w = {0};
+    if (!rc && pred->kind != CY_ABSENT) {
+        sb_puts(&w, " WHERE cy_truth(");
+        rc = tr_expr(t, pred, &in, &w);
+        sb_puts(&w, ")");
+    }
+    if (!rc)
+        sb_printf(o, "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT cy_collect_all(%s) FROM cy_unwind(%s) AS %s%s) END)",
+                  ls, body.p, ls, a, w.p ? w.p : "");
+    sb_free(&body);
+    sb_free(&w);
+    scope_clear(&in);
+    return rc;
+}
+
+/* any/all/none/single(x IN list WHERE pred) with three-valued results. */
+static int quantifier(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *x = e->kids[0], *list = e->kids[1], *pred = e->kids[2];
+    if (pred->kind == CY_ABSENT) return tr_syntax(e, "%s(...) needs a WHERE predicate", e->op);
+    sbuf l = {0};
+    int rc = tr_expr(t, list, sc, &l);
+    if (rc) {
+        sb_free(&l);
+        return rc;
+    }
+    const char *ls = tr_take(t, &l);
+    const char *a = tr_fmt(t, "_u%d", ++t->serial);
+    scope in;
+    if ((rc = scope_with(sc, x->s, tr_fmt(t, "%s.value", a), &in))) return rc;
+    sbuf p = {0};
+    rc = tr_expr(t, pred, &in, &p);
+    scope_clear(&in);
+    if (rc) {
+        sb_free(&p);
+        return rc;
+    }
+    /* t = trues, f = falses, z = nulls */
+    const char *verdict;
+    if (!strcmp(e->op, "any")) verdict = "WHEN t > 0 THEN cy_bool(1) WHEN z > 0 THEN NULL ELSE cy_bool(0)";
+    else if (!strcmp(e->op, "all")) verdict = "WHEN f > 0 THEN cy_bool(0) WHEN z > 0 THEN NULL ELSE cy_bool(1)";
+    else if (!strcmp(e->op, "none")) verdict = "WHEN t > 0 THEN cy_bool(0) WHEN z > 0 THEN NULL ELSE cy_bool(1)";
+    else verdict = "WHEN t > 1 THEN cy_bool(0) WHEN z > 0 THEN NULL WHEN t = 1 THEN cy_bool(1) ELSE cy_bool(0)";
+    sb_printf(o,
+              "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
+              "total(cy_truth(v)) AS t, total(v IS NOT NULL AND NOT cy_truth(v)) AS f, "
+              "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(%s) AS %s))) END)",
+              ls, verdict, p.p, ls, a);
+    sb_free(&p);
+    return BSP_OK;
+}
+
+/* n{.a, k: e}: a map of the listed entries; null subject → null. */
+static int map_projection(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    sbuf subj = {0};
+    int rc = tr_expr(t, e->kids[0], sc, &subj);
+    sbuf m = {0};
+    bool star = false;
+    sb_puts(&m, "cy_map(");
+    size_t n = 0;
+    for (size_t i = 1; i < e->nkids && !rc; i++) {
+        const cy_node *en = e->kids[i];
+        if (en->kind == CY_STAR) {
+            star = true;
+            continue;
+        }
+        if (n++) sb_puts(&m, ", ");
+        sb_sqlstr(&m, en->s, en->slen);
+        sb_puts(&m, ", ");
+        rc = tr_expr(t, en->kids[0], sc, &m);
+    }
+    sb_puts(&m, ")");
+    if (!rc && star) {
+        /* .* : the subject's properties, then the listed entries over them */
+        sbuf mm = {0};
+        sb_printf(&mm, "cy_map_merge(cy_f_properties(%s), %s)", subj.p, m.p);
+        sb_free(&m);
+        m = mm;
+    }
+    if (!rc) sb_printf(o, "(CASE WHEN %s IS NULL THEN NULL ELSE %s END)", subj.p, m.p);
+    sb_free(&subj);
+    sb_free(&m);
+    return rc;
+}
+
+/* A pattern as an expression: EXISTS (pattern predicate, EXISTS { MATCH ... }) or a
+ * collected projection (pattern comprehension). */
+static int pattern_expr(tr *t, const cy_node *pattern, const cy_node *where, const cy_node *proj,
+                        const scope *sc, sbuf *o)
+{
+    sbuf from = {0}, cond = {0};
+    int nfrom = 0;
+    scope in = {0};
+    int rc = tr_subpattern(t, pattern, where, sc, &in, &from, &nfrom, &cond);
+    sbuf body = {0};
+    if (!rc && proj) rc = tr_expr(t, proj, &in, &body);
+    if (!rc) {
+        const char *f = nfrom ? from.p : "(SELECT 1)";
+        const char *w = cond.len ? cond.p : "1";
+        if (proj) sb_printf(o, "(SELECT cy_collect_all(%s) FROM %s WHERE %s)", body.p, f, w);
+        else sb_printf(o, "cy_bool(EXISTS (SELECT 1 FROM %s WHERE %s))", f, w);
+    }
+    scope_clear(&in);
+    sb_free(&from);
+    sb_free(&cond);
+    sb_free(&body);
+    return rc;
+}
+
+static int exists_subquery(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *q = e->kids[0];
+    if (q->kind != CY_QUERY || q->nkids != 1 || q->kids[0]->kind != CY_MATCH)
+        return tr_syntax(e, "EXISTS { } holding more than one MATCH is not supported yet");
+    const cy_node *m = q->kids[0];
+    const cy_node *where = m->nkids > 1 && m->kids[1]->kind == CY_WHERE ? m->kids[1] : NULL;
+    return pattern_expr(t, m->kids[0], where, NULL, sc, o);
+}
+
+static int has_labels(tr *t, const cy_node *e, const scope *sc, sbuf *o)
+{
+    const cy_node *x = e->kids[0], *labels = e->kids[1];
+    sbuf names = {0};
+    for (size_t i = 0; i < labels->nkids; i++) {
+        sb_puts(&names, ", ");
+        sb_sqlstr(&names, labels->kids[i]->s, labels->kids[i]->slen);
+    }
+    const binding *b = x->kind == CY_VAR ? scope_find(sc, x->s) : NULL;
+    int rc = BSP_OK;
+    if (b && b->kind == B_NODE) {
+        sb_printf(o, "(CASE WHEN %s IS NULL THEN NULL ELSE cy_bool(cy_labels_has(%s%s)) END)", b->e[0],
+                  b->e[1], names.p ? names.p : "");
+    } else {
+        sbuf v = {0};
+        rc = tr_expr(t, x, sc, &v);
+        if (!rc)
+            sb_printf(o, "(SELECT CASE WHEN v IS NULL THEN NULL ELSE cy_bool(cy_labels_has(cy_f_labels(v)%s)) END "
+                         "FROM (SELECT %s AS v))", names.p ? names.p : "", v.p);
+        sb_free(&v);
+    }
+    sb_free(&names);
+    return rc;
+}
+
 int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
 {
     int rc;
@@ -342,6 +514,17 @@ int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
         sb_puts(o, ")");
         return BSP_OK;
     case CY_CASE: return case_expr(t, e, sc, o);
+    case CY_HAS_LABELS: return has_labels(t, e, sc, o);
+    case CY_LIST_COMP: return list_comp(t, e, sc, o);
+    case CY_QUANT: return quantifier(t, e, sc, o);
+    case CY_MAP_PROJ: return map_projection(t, e, sc, o);
+    case CY_PATTERN_PRED: return pattern_expr(t, e->kids[0], NULL, NULL, sc, o);
+    case CY_PATTERN_COMP: {
+        cy_node *pred = e->kids[1];
+        cy_node w = {.kind = CY_WHERE, .kids = &pred, .nkids = 1};
+        return pattern_expr(t, e->kids[0], pred->kind == CY_ABSENT ? NULL : &w, e->kids[2], sc, o);
+    }
+    case CY_EXISTS: return exists_subquery(t, e, sc, o);
     default: return tr_syntax(e, "this expression is not supported yet");
     }
 }

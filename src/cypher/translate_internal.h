@@ -57,6 +57,12 @@ const binding *scope_find(const scope *sc, const char *name);
 int scope_push(scope *sc, const binding *b);
 void scope_clear(scope *sc);
 
+/* A pattern (CY_PATTERN or one CY_PATH) with an optional WHERE node, as the FROM items and
+ * conditions of a subquery that sees the variables of `outer`; *inner gets outer plus the
+ * pattern's variables (free it with scope_clear). translate.c. */
+int tr_subpattern(tr *t, const cy_node *pattern, const cy_node *where, const scope *outer,
+                  scope *inner, sbuf *from, int *nfrom, sbuf *cond);
+
 /* expressions (translate_expr.c) */
 int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o);
 bool tr_has_aggregate(const cy_node *e);
