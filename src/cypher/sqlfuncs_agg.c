@@ -63,7 +63,8 @@ static const char *kind_name(sqlite3_value *sv)
 
 static void type_error(sqlite3_context *ctx, sqlite3_value *sv)
 {
-    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects numbers, got %s", agg_name(ctx), kind_name(sv));
+    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects numbers, got %s", agg_name(ctx),
+           kind_name(sv));
 }
 
 /* Decode a value; false (error set) on failure. */
@@ -333,11 +334,11 @@ static void pct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (!(p >= 0.0 && p <= 1.0)) {
         s->failed = true;
         if (pt == SQLITE_INTEGER || pt == SQLITE_FLOAT)
-            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be between 0.0 and 1.0, got %g",
-                   agg_name(ctx), p);
+            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be between 0.0 "
+                        "and 1.0, got %g", agg_name(ctx), p);
         else
-            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be a number between 0.0 and 1.0, "
-                        "got %s", agg_name(ctx), kind_name(pv));
+            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be a number "
+                        "between 0.0 and 1.0, got %s", agg_name(ctx), kind_name(pv));
         return;
     }
     s->p = p;

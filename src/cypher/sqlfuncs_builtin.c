@@ -6,8 +6,9 @@
  * "wrong number of arguments" message. Inside a function the rules of openCypher 9 apply:
  * a null argument gives null (coalesce excepted), an argument of the wrong type is a
  * "TypeError: InvalidArgumentValue: f() expects ..., got <Kind>", a value out of a function's
- * domain is an "ArgumentError: NumberOutOfRange: ..." (the detail codes the TCK names). Numbers, strings and null are native SQLite values and are read
- * directly; only lists, maps and graph values go through the codec (cv_from_sqlite).
+ * domain is an "ArgumentError: NumberOutOfRange: ..." (the detail codes the TCK names).
+ * Numbers, strings and null are native SQLite values and are read directly; only lists,
+ * maps and graph values go through the codec (cv_from_sqlite).
  * Strings are UTF-8 and are measured, indexed and reversed by code point. Beyond the list in
  * value.h the table also serves a few Neo4j 5 / GQL functions (…OrNull and …List
  * conversions, isEmpty, nullIf, elementId, timestamp, randomUUID, char_length, ...);
@@ -385,7 +386,10 @@ static void f_math1(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     switch (d->op) {
     case M_ABS:
         if (a.is_int) {
-            if (a.i == INT64_MIN) { errorf(ctx, "ArithmeticError: IntegerOverflow: abs() of -2^63"); return; }
+            if (a.i == INT64_MIN) {
+                errorf(ctx, "ArithmeticError: IntegerOverflow: abs() of -2^63");
+                return;
+            }
             sqlite3_result_int64(ctx, a.i < 0 ? -a.i : a.i);
             return;
         }
@@ -538,8 +542,8 @@ static void f_round(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         if (rm == 0) return;
         mode = round_mode(m, mn);
         if (mode < 0) {
-            errorf(ctx, "ArgumentError: InvalidArgumentValue: round() mode must be one of UP, DOWN, CEILING, FLOOR, "
-                        "HALF_UP, HALF_DOWN, HALF_EVEN");
+            errorf(ctx, "ArgumentError: InvalidArgumentValue: round() mode must be one of UP, "
+                        "DOWN, CEILING, FLOOR, HALF_UP, HALF_DOWN, HALF_EVEN");
             return;
         }
     }
@@ -777,7 +781,8 @@ static int conv_item(int to, const cv *in, cv *out)
     default: {
         char buf[32];
         if (in->k == CV_STRING) return cv_set_string(out, in->u.s.p, in->u.s.n);
-        if (in->k == CV_BOOL) return cv_set_string(out, in->u.b ? "true" : "false", in->u.b ? 4 : 5);
+        if (in->k == CV_BOOL)
+            return cv_set_string(out, in->u.b ? "true" : "false", in->u.b ? 4 : 5);
         if (in->k == CV_INT) {
             int len = snprintf(buf, sizeof buf, "%" PRId64, in->u.i);
             return cv_set_string(out, buf, (size_t)len);
@@ -912,8 +917,8 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         int t = sqlite3_value_type(argv[k]);
         if (t == SQLITE_NULL) { null = true; continue; }
         if (t != SQLITE_INTEGER) {
-            errorf(ctx, "ArgumentError: InvalidArgumentType: range() expects Integer arguments, got %s",
-                   kind_name(kind_of(argv[k])));
+            errorf(ctx, "ArgumentError: InvalidArgumentType: range() expects Integer arguments, "
+                        "got %s", kind_name(kind_of(argv[k])));
             return;
         }
         a[k] = sqlite3_value_int64(argv[k]);
@@ -921,7 +926,10 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     (void)d;
     if (null) { sqlite3_result_null(ctx); return; }
     int64_t start = a[0], end = a[1], step = a[2];
-    if (step == 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: range() step must not be 0"); return; }
+    if (step == 0) {
+        errorf(ctx, "ArgumentError: NumberOutOfRange: range() step must not be 0");
+        return;
+    }
     uint64_t count = 0;
     if (step > 0 && start <= end)
         count = ((uint64_t)end - (uint64_t)start) / (uint64_t)step + 1;
@@ -1285,8 +1293,11 @@ static void f_substring(sqlite3_context *ctx, const struct fdef *d, int argc,
     int r2 = argc == 3 ? get_int(ctx, d, argv[2], &len) : 1;
     if (r2 < 0) return;
     if (rs == 0 || r1 == 0 || r2 == 0) { sqlite3_result_null(ctx); return; }
-    if (start < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: substring() start must not be negative"); return; }
-    if (len < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: substring() length must not be negative"); return; }
+    if (start < 0 || len < 0) {
+        errorf(ctx, "ArgumentError: NumberOutOfRange: substring() %s must not be negative",
+               start < 0 ? "start" : "length");
+        return;
+    }
     size_t b = cp_offset(p, n, (uint64_t)start);
     size_t e = b + cp_offset(p + b, n - b, (uint64_t)len);
     sqlite3_result_text64(ctx, p + b, e - b, SQLITE_TRANSIENT, SQLITE_UTF8);
@@ -1305,7 +1316,10 @@ static void f_leftright(sqlite3_context *ctx, const struct fdef *d, int argc,
     int rl = get_int(ctx, d, argv[1], &len);
     if (rl < 0) return;
     if (rs == 0 || rl == 0) { sqlite3_result_null(ctx); return; }
-    if (len < 0) { errorf(ctx, "ArgumentError: NumberOutOfRange: %s() length must not be negative", d->name); return; }
+    if (len < 0) {
+        errorf(ctx, "ArgumentError: NumberOutOfRange: %s() length must not be negative", d->name);
+        return;
+    }
     if (d->op == 0) {
         size_t e = cp_offset(p, n, (uint64_t)len);
         sqlite3_result_text64(ctx, p, e, SQLITE_TRANSIENT, SQLITE_UTF8);
