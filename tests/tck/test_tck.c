@@ -8,7 +8,8 @@
  * any of them fails again (a regression). `--update` rewrites that list.
  *
  * Each scenario runs in a forked child by default (a crash or a hang in the engine then
- * costs one scenario, reported as such, not the run); `--no-isolate` runs in-process.
+ * costs one scenario, reported as such, not the run); `--no-isolate` runs in-process, the
+ * default when BSP_SANITIZED is set (fast, and LeakSanitizer then sees every session).
  *
  *   tck_test_tck [--all] [--filter S] [--update] [--verbose] [--no-isolate|--isolate]
  *                [--timeout SECONDS] [--self-test] [--list] [--features DIR]
