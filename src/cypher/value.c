@@ -1189,6 +1189,78 @@ char *cv_render(const cv *v)
     return b.p;
 }
 
+static void sql_hex(sbuf *b, const uint8_t *p, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    sb_str(b, "X'");
+    for (size_t i = 0; i < n; i++) {
+        char h[2] = {hex[p[i] >> 4], hex[p[i] & 15]};
+        sb_put(b, h, 2);
+    }
+    sb_ch(b, '\'');
+}
+
+char *cv_sql_literal(const cv *v)
+{
+    sbuf b = {0};
+    char t[48];
+    switch (v->k) {
+    case CV_NULL: sb_str(&b, "NULL"); break;
+    case CV_INT:
+        if (v->u.i == INT64_MIN) sb_str(&b, "(-9223372036854775807 - 1)");
+        else {
+            snprintf(t, sizeof t, "%lld", (long long)v->u.i);
+            sb_str(&b, t);
+        }
+        break;
+    case CV_FLOAT:
+        if (isnan(v->u.f)) goto tagged;
+        if (isinf(v->u.f)) {
+            sb_str(&b, v->u.f > 0 ? "9e999" : "-9e999");
+            break;
+        }
+        snprintf(t, sizeof t, "%.17g", v->u.f);
+        if (!strpbrk(t, ".eni")) strcat(t, ".0");  /* keep it a REAL */
+        sb_str(&b, t);
+        break;
+    case CV_STRING:
+        if (memchr(v->u.s.p, 0, v->u.s.n)) {  /* SQL text literals cannot hold NUL */
+            sb_str(&b, "CAST(");
+            sql_hex(&b, (const uint8_t *)v->u.s.p, v->u.s.n);
+            sb_str(&b, " AS TEXT)");
+            break;
+        }
+        sb_ch(&b, '\'');
+        for (size_t i = 0; i < v->u.s.n; i++) {
+            if (v->u.s.p[i] == '\'') sb_ch(&b, '\'');
+            sb_ch(&b, v->u.s.p[i]);
+        }
+        sb_ch(&b, '\'');
+        break;
+    case CV_BYTES:
+        if (v->u.s.n == CV_FP_BYTES || v->u.s.n < CV_MAGIC_LEN ||
+            memcmp(v->u.s.p, CV_MAGIC, CV_MAGIC_LEN) != 0) {
+            sql_hex(&b, (const uint8_t *)v->u.s.p, v->u.s.n);
+            break;
+        }
+        goto tagged;
+    default:
+    tagged: {
+        uint8_t *p;
+        size_t n;
+        if (cv_encode(v, &p, &n)) {
+            free(b.p);
+            return NULL;
+        }
+        sql_hex(&b, p, n);
+        free(p);
+    }
+    }
+    sb_put(&b, "", 0);
+    if (b.err) { free(b.p); return NULL; }
+    return b.p;
+}
+
 static void js_string(sbuf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

@@ -113,6 +113,11 @@ int cv_sortkey(const cv *v, uint8_t **out, size_t *n);
  * keys and labels in stored order (keys that are not identifiers backquoted).
  * malloc'd; caller frees (NULL only when out of memory). */
 char *cv_render(const cv *v);
+/* An SQL literal that evaluates to v's SQLite form (NULL, 42, 1.5, 'it''s', X'C75901...'),
+ * so a translator can put a constant of any depth into SQL as one token instead of nested
+ * cy_list/cy_map calls (SQLite's parser stack overflows near 40 levels). malloc'd; NULL
+ * when out of memory or nested too deeply. */
+char *cv_sql_literal(const cv *v);
 /* JSON for the CLI's JSON-lines output: nodes {"id":..,"labels":[..],"properties":{..}},
  * relationships {"id":..,"type":..,"start":..,"end":..,"properties":{..}}, bytes as hex
  * strings, NaN/Infinity as strings. malloc'd. */
