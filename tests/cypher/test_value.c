@@ -666,6 +666,43 @@ static void test_sortkey_matches_order(void)
     free(vals); free(keys); free(klen);
 }
 
+/* The three relations agree where they overlap: a defined comparison has the sign of the
+ * total order, and equality (true) means order 0. Fixed-seed random pairs. */
+static void test_relations_agree(void)
+{
+    test_rng r;
+    test_rng_seed(&r, 2024);
+    int compared = 0, equal = 0, bad = 0;
+    for (int it = 0; it < 20000; it++) {
+        cv a = rnd(&r, 2), b = test_rng_below(&r, 4) ? rnd(&r, 2) : vnull();
+        if (test_rng_below(&r, 3) == 0) {
+            cv_free(&b);
+            cv_copy(&b, &a);
+        }
+        int c = cv_compare(&a, &b), o = cv_order(&a, &b), e = cv_equals(&a, &b);
+        if (c >= -1 && c <= 1) {
+            compared++;
+            if (sign(c) != sign(o)) bad++;
+        }
+        if (e == 1) {
+            equal++;
+            if (o != 0) bad++;
+            if (c != 0 && c != CV_CMP_NULL) bad++;
+        }
+        if (o != 0 && e == 1) bad++;
+        if (bad && bad < 3) {
+            char *x = cv_render(&a), *y = cv_render(&b);
+            fprintf(stderr, "  %s vs %s: compare %d order %d equals %d\n", x, y, c, o, e);
+            free(x); free(y);
+            bad += 3;
+        }
+        cv_free(&a);
+        cv_free(&b);
+    }
+    CHECK_EQ_I(bad, 0);
+    CHECK(compared > 2000 && equal > 2000);
+}
+
 static void test_json(void)
 {
     cv v = vlist(7, vnull(), vb(true), vi(-3), vf(1.5), vs("a\"b\\\n"), vf(NAN), vf(-INFINITY));
@@ -1198,6 +1235,7 @@ int main(void)
     RUN(test_compare);
     RUN(test_order);
     RUN(test_sortkey_matches_order);
+    RUN(test_relations_agree);
     RUN(test_json);
     RUN(test_map_api);
     RUN(test_sql_arithmetic);
