@@ -3,6 +3,7 @@
  * Setup: an in-memory table of N nodes (cy_node with 2 labels and 10 properties, built by
  * SQL). Then, each as one full scan (best of 3, rows/s):
  *   prop     WHERE cy_truth(cy_eq(cy_prop(n, 'k5'), 5))   (lazy lookup in the BLOB)
+ *   labels   WHERE cy_labels_has(labels, 'Admin')            (a stored label list, in place)
  *   index    WHERE cy_truth(cy_eq(cy_index(n, 'k5'), 5))  (full decode of the node)
  *   sortkey  SELECT max(cy_sortkey(cy_prop(n, 'k3')))
  *   render   SELECT max(length(cy_render(n)))
@@ -62,7 +63,11 @@ int main(int argc, char **argv)
     double t0 = now();
     if (exec(db, sql)) return 1;
     printf("build    %8.1f ms  (%ld nodes)\n", (now() - t0) * 1e3, n);
+    if (exec(db, "CREATE TABLE l1 AS SELECT cy_list('Person', CASE WHEN rowid % 2 THEN 'Admin' ELSE 'User' END)"
+                 " AS labels FROM t"))
+        return 1;
     timed(db, "prop", "SELECT count(*) FROM t WHERE cy_truth(cy_eq(cy_prop(n, 'k5'), 5))", n);
+    timed(db, "labels", "SELECT count(*) FROM l1 WHERE cy_labels_has(labels, 'Admin')", n);
     timed(db, "index", "SELECT count(*) FROM t WHERE cy_truth(cy_eq(cy_index(n, 'k5'), 5))", n);
     timed(db, "sortkey", "SELECT max(cy_sortkey(cy_prop(n, 'k3'))) FROM t", n);
     timed(db, "render", "SELECT max(length(cy_render(n))) FROM t", n);

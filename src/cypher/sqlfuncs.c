@@ -862,8 +862,45 @@ static void text_of(sqlite3_context *ctx, sqlite3_value *sv, char *(*fn)(const c
 static void fn_render(sqlite3_context *c, int n, sqlite3_value **v) { (void)n; text_of(c, v[0], cv_render); }
 static void fn_json(sqlite3_context *c, int n, sqlite3_value **v) { (void)n; text_of(c, v[0], cv_json); }
 
+/* Whether the encoded List of Strings p[0..n) (a tagged BLOB) holds want: 1 yes, 0 no, -1
+ * not such a list (decode it instead). Reads in place: label tests run on every row. */
+static int list_has_string(const uint8_t *p, size_t n, const char *want, size_t wn)
+{
+    if (n < CV_MAGIC_LEN + 5 || n == 2048 || memcmp(p, CV_MAGIC, CV_MAGIC_LEN) != 0 ||
+        p[CV_MAGIC_LEN] != CV_LIST)
+        return -1;
+    size_t at = CV_MAGIC_LEN + 1;
+    uint32_t cnt = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
+                   (uint32_t)p[at + 3] << 24;
+    at += 4;
+    int found = 0;
+    for (uint32_t i = 0; i < cnt; i++) {
+        if (n - at < 5 || p[at] != CV_STRING) return -1;
+        uint32_t len = (uint32_t)p[at + 1] | (uint32_t)p[at + 2] << 8 | (uint32_t)p[at + 3] << 16 |
+                       (uint32_t)p[at + 4] << 24;
+        at += 5;
+        if (n - at < len) return -1;
+        if (!found && len == wn && memcmp(p + at, want, wn) == 0) found = 1;
+        at += len;
+    }
+    return found;
+}
+
 static void fn_labels_has(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+    if (sqlite3_value_type(argv[0]) == SQLITE_BLOB) {  /* fast path: the stored label list */
+        const uint8_t *p = sqlite3_value_blob(argv[0]);
+        size_t n = (size_t)sqlite3_value_bytes(argv[0]);
+        int ok = 1;
+        for (int i = 1; ok == 1 && i < argc; i++) {
+            const char *want = (const char *)sqlite3_value_text(argv[i]);
+            ok = want ? list_has_string(p, n, want, (size_t)sqlite3_value_bytes(argv[i])) : 0;
+        }
+        if (ok >= 0 && (argc > 1 || list_has_string(p, n, "", 0) >= 0)) {
+            sqlite3_result_int(ctx, ok);
+            return;
+        }
+    }
     cv l;
     if (arg(ctx, argv[0], &l)) return;
     int ok = l.k == CV_LIST || l.k == CV_NODE;

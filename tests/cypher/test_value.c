@@ -1027,6 +1027,14 @@ static void test_sql_constructors_access(void)
     CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A', 'B'), 'C')"), "0");
     CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A'))"), "1");
     CHECK_STR(q1(db, "SELECT cy_labels_has(NULL, 'A')"), "0");
+    CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list(), 'A')"), "0");
+    CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('AB', 'B'), 'A')"), "0");
+    CHECK_STR(q1(db, "SELECT cy_labels_has(cy_list('A', 1), 'A')"), "1");  /* not all strings: full path */
+    CHECK_STR(q1(db, "SELECT cy_labels_has(cy_node(1, cy_list('X', 'Y'), NULL), 'Y', 'X')"), "1");
+    CHECK_STR(q1(db, "SELECT cy_labels_has(x'C7590106', 'A')"),
+              "ERR: ArgumentError: cypher value: truncated list count at byte 4 (need 4, have 0)");
+    CHECK_STR(q1(db, "SELECT cy_labels_has(x'C75901060200000004010000004104', 'A')"),
+              "ERR: ArgumentError: cypher value: truncated String at byte 15 (need 4, have 0)");
     EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1, 'b', 'x')), cy_map('a', 1.0))", "true");
     EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1, 'b', 'x')), cy_map('a', 1, 'b', 'y'))", "false");
     EV("cy_props_match(cy_node(1, NULL, cy_map('a', 1)), cy_map('c', 1))", "null");
