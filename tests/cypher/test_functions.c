@@ -1,7 +1,7 @@
 /* The Cypher built-in functions and aggregates (sqlfuncs_builtin.c, sqlfuncs_agg.c),
  * checked through SQL on an in-memory database: every case evaluates
  * `SELECT cy_render(<expr>)` and compares the TCK literal form, or the error's class and
- * text. Expected values follow the openCypher TCK (expressions/..., expressions/aggregation/...) and, where
+ * text. Expected values follow the openCypher TCK (the expressions/... features) and, where
  * the TCK is silent, Neo4j's documented behaviour (docs/cypher.md, "Functions"). */
 #include <math.h>
 #include <stdio.h>
