@@ -6,7 +6,8 @@
  * counters are summed only once per record. The 512-bit ALUs are ports 0 and 5, so the
  * compute bound is ~1.5 cycles per 64 bytes compared; streaming from DRAM is slower than that, so
  * the scans run at memory speed. The batch kernel loads each record vector once and uses it
- * against four queries before moving on (register blocking), so records are streamed once. */
+ * against eight queries before moving on (register blocking), so records are streamed once,
+ * and saves a sixth of the vector ops with a carry-save adder (see dist_batch below). */
 #include "fp/kernels.h"
 
 #ifdef FP_HAVE_X86
@@ -160,75 +161,133 @@ static void avx512_dist_many(const uint64_t *q, const uint64_t *recs, size_t n, 
     for (; i < n; i++) out[i] = (uint32_t)_mm512_reduce_add_epi64(runs_acc(q, recs + i * stride, &r));
 }
 
-/* One record against four queries: each record vector is loaded once, used four times. */
-static inline void batch4(const uint64_t *const *qs, const uint64_t *rec, const k_runs *r,
-                          uint32_t *out, size_t ldo)
+/* ---- many queries against many records -------------------------------------------------
+ * Per pair and 16-word block the plain form costs 6 vector ops (2 x XOR, VPOPCNTQ, VPADDQ),
+ * all on the two 512-bit ports. This kernel spends ~5 with a carry-save adder across the two
+ * halves of each block: with x1 = r_lo ^ q_lo, x2 = r_hi ^ q_hi and a running "ones" vector o,
+ *     s = o ^ x1 ^ x2          = o ^ (r_lo ^ r_hi) ^ (q_lo ^ q_hi)    (one VPTERNLOGQ)
+ *     c = maj(o, x1, x2)       = (o ^ s) ? o : x1                      (one VPTERNLOGQ)
+ * because x1 ^ x2 = o ^ s, and where x1 ^ x2 is set the two inputs differ, so the majority is o;
+ * where it is clear they agree, so it is x1. Then o = s and the carry's popcount is added:
+ * the distance is 2 x sum popcount(c) + popcount(o at the end). r_lo ^ r_hi is computed once per
+ * record and block for 8 queries, q_lo ^ q_hi once per query and block into a prepared copy
+ * of the query (qt: for each included block, q_lo then q_lo ^ q_hi), so per pair and block the
+ * work is 1 XOR + 2 VPTERNLOGQ + VPOPCNTQ + VPADDQ. Records are taken in tiles of BATCH_TILE
+ * (64 KiB, in L2) read from memory once; each group of 8 queries (16 KiB prepared, in L1) runs
+ * over the tile, register-blocked: every record vector is loaded once for the 8 queries. */
+#define BATCH_TILE 32
+
+/* qt = the prepared copy of q for the nb blocks blk[] (nb * 16 words). */
+static inline void batch_prep(const uint64_t *q, const uint8_t *blk, int nb, uint64_t *qt)
 {
-    const uint64_t *q0 = qs[0], *q1 = qs[1], *q2 = qs[2], *q3 = qs[3];
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-    for (unsigned i = 0; i < r->n; i++) {
-        unsigned w = r->from[i], to = r->to[i]; /* multiples of 16, so of 8 */
-        for (; w < to; w += 8) {
-            __m512i x = _mm512_loadu_si512(rec + w);
-            a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q0 + w))));
-            a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q1 + w))));
-            a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q2 + w))));
-            a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q3 + w))));
-        }
+    for (int i = 0; i < nb; i++) {
+        const uint64_t *b = q + 16 * (size_t)blk[i];
+        __m512i lo = _mm512_loadu_si512(b);
+        _mm512_store_si512(qt + 16 * i, lo);
+        _mm512_store_si512(qt + 16 * i + 8, _mm512_xor_si512(lo, _mm512_loadu_si512(b + 8)));
     }
-    uint32_t d[4];
-    reduce4(a0, a1, a2, a3, d);
-    out[0] = d[0];
-    out[ldo] = d[1];
-    out[2 * ldo] = d[2];
-    out[3 * ldo] = d[3];
 }
 
-/* batch4 for a compile-time run of words (ALL, SEMANTIC). */
-static inline __attribute__((always_inline)) void batch4_fixed(const uint64_t *const *qs,
-                                                               const uint64_t *rec, const unsigned to,
-                                                               uint32_t *out, size_t ldo)
+#define CSA_STEP(j)                                                                                 \
+    do {                                                                                            \
+        __m512i x1 = _mm512_xor_si512(r1, _mm512_load_si512(qt + (j) * 256 + 16 * i));      \
+        __m512i s_ = _mm512_ternarylogic_epi64(o##j, rd, _mm512_load_si512(qt + (j) * 256 + 16 * i + 8), 0x96); \
+        __m512i c_ = _mm512_ternarylogic_epi64(o##j, s_, x1, 0xB2); /* (o ^ s) ? o : x1 */        \
+        o##j = s_;                                                                                  \
+        a##j = _mm512_add_epi64(a##j, _mm512_popcnt_epi64(c_));                                     \
+    } while (0)
+#define CSA_FIN(j) a##j = _mm512_add_epi64(_mm512_slli_epi64(a##j, 1), _mm512_popcnt_epi64(o##j))
+
+/* One record against the 8 prepared queries qt[j * 256 ...]. */
+static inline __attribute__((always_inline)) void batch8(const uint64_t *qt, const uint64_t *rec, const uint8_t *blk, int nb,
+                          uint32_t *out, size_t ldo)
 {
-    const uint64_t *q0 = qs[0], *q1 = qs[1], *q2 = qs[2], *q3 = qs[3];
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-    for (unsigned w = 0; w < to; w += 8) {
-        __m512i x = _mm512_loadu_si512(rec + w);
-        a0 = _mm512_add_epi64(a0, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q0 + w))));
-        a1 = _mm512_add_epi64(a1, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q1 + w))));
-        a2 = _mm512_add_epi64(a2, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q2 + w))));
-        a3 = _mm512_add_epi64(a3, _mm512_popcnt_epi64(_mm512_xor_si512(x, _mm512_loadu_si512(q3 + w))));
+    __m512i z = _mm512_setzero_si512();
+    __m512i a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+    __m512i o0 = z, o1 = z, o2 = z, o3 = z, o4 = z, o5 = z, o6 = z, o7 = z;
+    for (int i = 0; i < nb; i++) {
+        const uint64_t *r = rec + 16 * (size_t)blk[i];
+        __m512i r1 = _mm512_loadu_si512(r), rd = _mm512_xor_si512(r1, _mm512_loadu_si512(r + 8));
+        CSA_STEP(0); CSA_STEP(1); CSA_STEP(2); CSA_STEP(3);
+        CSA_STEP(4); CSA_STEP(5); CSA_STEP(6); CSA_STEP(7);
     }
+    CSA_FIN(0); CSA_FIN(1); CSA_FIN(2); CSA_FIN(3);
+    CSA_FIN(4); CSA_FIN(5); CSA_FIN(6); CSA_FIN(7);
+    uint32_t d[8];
+    reduce4(a0, a1, a2, a3, d);
+    reduce4(a4, a5, a6, a7, d + 4);
+    for (int j = 0; j < 8; j++) out[(size_t)j * ldo] = d[j];
+}
+
+/* The same for 4 prepared queries. */
+static inline __attribute__((always_inline)) void batch4(const uint64_t *qt, const uint64_t *rec, const uint8_t *blk, int nb,
+                          uint32_t *out, size_t ldo)
+{
+    __m512i z = _mm512_setzero_si512();
+    __m512i a0 = z, a1 = z, a2 = z, a3 = z, o0 = z, o1 = z, o2 = z, o3 = z;
+    for (int i = 0; i < nb; i++) {
+        const uint64_t *r = rec + 16 * (size_t)blk[i];
+        __m512i r1 = _mm512_loadu_si512(r), rd = _mm512_xor_si512(r1, _mm512_loadu_si512(r + 8));
+        CSA_STEP(0); CSA_STEP(1); CSA_STEP(2); CSA_STEP(3);
+    }
+    CSA_FIN(0); CSA_FIN(1); CSA_FIN(2); CSA_FIN(3);
     uint32_t d[4];
     reduce4(a0, a1, a2, a3, d);
-    out[0] = d[0];
-    out[ldo] = d[1];
-    out[2 * ldo] = d[2];
-    out[3 * ldo] = d[3];
+    for (int j = 0; j < 4; j++) out[(size_t)j * ldo] = d[j];
+}
+
+/* A cursor over the cache lines of the included blocks of records [rec, end): the next
+ * tile is requested into L2 a few lines per record pair computed, so that memory streams
+ * while the current tile is compute-bound (the hardware prefetcher only follows demand). */
+typedef struct batch_pf {
+    const uint64_t *recs;
+    size_t stride, rec, end;
+    int line, nlines; /* line within the record's included blocks: 2 per block */
+    const uint8_t *blk;
+} batch_pf;
+
+static inline void batch_pf_some(batch_pf *p, size_t k)
+{
+    for (; k && p->rec < p->end; k--) {
+        const uint64_t *a = p->recs + p->rec * p->stride + 16 * (size_t)p->blk[p->line >> 1] + 8 * (p->line & 1);
+        _mm_prefetch((const char *)a, _MM_HINT_T1);
+        if (++p->line == p->nlines) p->line = 0, p->rec++;
+    }
 }
 
 static void avx512_dist_batch(const uint64_t *const *qs, size_t nq, const uint64_t *recs, size_t n,
                               size_t stride, uint16_t mask, uint32_t *out, size_t ldo)
 {
+    _Alignas(64) uint64_t qt[8 * 256]; /* 8 prepared queries, 16 KiB */
+    uint8_t blk[16];
+    int nb = 0;
+    for (int b = 0; b < 16; b++)
+        if (mask >> b & 1) blk[nb++] = (uint8_t)b;
     k_runs r;
     k_mask_runs(mask, &r);
-    if (mask == 0xFFFF || mask == 0x1FFF) {
-        const unsigned to = mask == 0xFFFF ? 256 : 208;
-        for (size_t i = 0; i < n; i++) {
-            const uint64_t *rec = recs + i * stride;
-            size_t j = 0;
-            if (to == 256)
-                for (; j + 4 <= nq; j += 4) batch4_fixed(qs + j, rec, 256, out + j * ldo + i, ldo);
-            else
-                for (; j + 4 <= nq; j += 4) batch4_fixed(qs + j, rec, 208, out + j * ldo + i, ldo);
-            for (; j < nq; j++) out[j * ldo + i] = (uint32_t)_mm512_reduce_add_epi64(range_acc(_mm512_setzero_si512(), qs[j], rec, 0, to));
+    size_t ncalls = nq / 8 + (nq % 8 >= 4); /* register-blocked calls per record */
+    for (size_t i0 = 0; i0 < n; i0 += BATCH_TILE) {
+        size_t i1 = n - i0 < BATCH_TILE ? n : i0 + BATCH_TILE, j = 0;
+        batch_pf pf = {recs, stride, i1, n - i1 < BATCH_TILE ? n : i1 + BATCH_TILE, 0, 2 * nb, blk};
+        size_t quota = ncalls ? ((pf.end - pf.rec) * 2 * (size_t)nb + ncalls * (i1 - i0) - 1) / (ncalls * (i1 - i0)) : 0;
+        for (; j + 8 <= nq; j += 8) {
+            for (int t = 0; t < 8; t++) batch_prep(qs[j + t], blk, nb, qt + t * 256);
+            for (size_t i = i0; i < i1; i++) {
+                batch_pf_some(&pf, quota);
+                batch8(qt, recs + i * stride, blk, nb, out + j * ldo + i, ldo);
+            }
         }
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        const uint64_t *rec = recs + i * stride;
-        size_t j = 0;
-        for (; j + 4 <= nq; j += 4) batch4(qs + j, rec, &r, out + j * ldo + i, ldo);
-        for (; j < nq; j++) out[j * ldo + i] = (uint32_t)_mm512_reduce_add_epi64(runs_acc(qs[j], rec, &r));
+        if (j + 4 <= nq) {
+            for (int t = 0; t < 4; t++) batch_prep(qs[j + t], blk, nb, qt + t * 256);
+            for (size_t i = i0; i < i1; i++) {
+                batch_pf_some(&pf, quota);
+                batch4(qt, recs + i * stride, blk, nb, out + j * ldo + i, ldo);
+            }
+            j += 4;
+        }
+        for (; j < nq; j++)
+            for (size_t i = i0; i < i1; i++)
+                out[j * ldo + i] = (uint32_t)_mm512_reduce_add_epi64(runs_acc(qs[j], recs + i * stride, &r));
     }
 }
 

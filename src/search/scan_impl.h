@@ -129,29 +129,24 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
                 scan_one(w, sq, recs + i * BSP_WORDS, positions ? positions[i] : pos_base + i);
             }
         }
-        for (size_t g0 = 0; g0 < ng; g0 += SEARCH_GROUP) {
-            size_t gn = ng - g0 < SEARCH_GROUP ? ng - g0 : SEARCH_GROUP;
-            if (gn == 1) {
-                c->kern->dist_many(w->qptr[g0], base, m, BSP_WORDS, c->mask, w->dbuf);
-            } else {
-                /* tiles of SEARCH_TILE records x SEARCH_GROUP queries stay in L1 */
-                for (size_t t0 = 0; t0 < m; t0 += SEARCH_TILE)
-                    c->kern->dist_batch(w->qptr + g0, gn, base + t0 * BSP_WORDS,
-                                        m - t0 < SEARCH_TILE ? m - t0 : SEARCH_TILE, BSP_WORDS,
-                                        c->mask, w->dbuf + t0, SCAN_CHUNK);
-            }
-            for (size_t g = 0; g < gn; g++) {
-                search_query *sq = &w->qs[w->qidx[g0 + g]];
-                const uint32_t *d = w->dbuf + g * SCAN_CHUNK;
-                w->completed += m;
-                for (size_t t = 0; t < m; t++) {
-                    if (d[t] > sq->dlimit) continue;
-                    size_t i = c0 + t;
-                    bsp_search_hit h = {.position = positions ? positions[i] : pos_base + i,
-                                        .distance = d[t], .effective = d[t], .q = 0.0f,
-                                        .score = (double)d[t]};
-                    search_heap_offer(c, sq, &h);
-                }
+        /* All batch queries in one kernel call per chunk: the kernel streams the chunk's
+         * records once for all of them (register-blocked over 8 queries, next records
+         * requested while the current ones are computed). */
+        if (ng == 1)
+            c->kern->dist_many(w->qptr[0], base, m, BSP_WORDS, c->mask, w->dbuf);
+        else if (ng > 1)
+            c->kern->dist_batch(w->qptr, ng, base, m, BSP_WORDS, c->mask, w->dbuf, SCAN_CHUNK);
+        for (size_t g = 0; g < ng; g++) {
+            search_query *sq = &w->qs[w->qidx[g]];
+            const uint32_t *d = w->dbuf + g * SCAN_CHUNK;
+            w->completed += m;
+            for (size_t t = 0; t < m; t++) {
+                if (d[t] > sq->dlimit) continue;
+                size_t i = c0 + t;
+                bsp_search_hit h = {.position = positions ? positions[i] : pos_base + i,
+                                    .distance = d[t], .effective = d[t], .q = 0.0f,
+                                    .score = (double)d[t]};
+                search_heap_offer(c, sq, &h);
             }
         }
     }

@@ -273,7 +273,7 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
         j->fragments_done = &fragments_done;
         j->w.qptr = malloc(nq * sizeof *j->w.qptr);
         j->w.qidx = malloc(nq * sizeof *j->w.qidx);
-        j->w.dbuf = malloc((size_t)SEARCH_GROUP * SEARCH_CHUNK * sizeof *j->w.dbuf);
+        j->w.dbuf = malloc((nq > 1 ? nq : 1) * (size_t)SEARCH_CHUNK * sizeof *j->w.dbuf);
         if (!j->w.qptr || !j->w.qidx || !j->w.dbuf) rc = bsp_err(BSP_ENOMEM, "search: out of memory");
         if (src->kind == BSP_SOURCE_DATASET) {
             j->aligned = aligned_alloc(BSP_ALIGN, (size_t)ALIGN_PIECE * BSP_BYTES);

@@ -50,9 +50,7 @@ typedef struct search_ctx {
     uint32_t prune_below;      /* limits below this are worth block-wise pruning */
 } search_ctx;
 
-#define SEARCH_CHUNK 32        /* candidates per chunk (64 KiB: stays in L2 for a batch) */
-#define SEARCH_GROUP 8         /* queries per batch-kernel call (16 KiB of queries) ... */
-#define SEARCH_TILE 8          /* ... against 8 records (16 KiB): both stay in L1 */
+#define SEARCH_CHUNK 128 /* candidates per chunk (256 KiB: stays in L2 for a batch) */
 
 typedef struct search_worker {
     const search_ctx *c;
@@ -60,7 +58,7 @@ typedef struct search_worker {
     size_t nq;
     const uint64_t **qptr;     /* nq entries: scratch for the batch kernel */
     size_t *qidx;              /* nq entries */
-    uint32_t *dbuf;            /* SEARCH_GROUP * SEARCH_CHUNK distances */
+    uint32_t *dbuf;            /* nq * SEARCH_CHUNK distances */
     uint64_t candidates, passed, completed;
 } search_worker;
 

@@ -314,16 +314,16 @@ static void test_many(void)
 static void test_batch(void)
 {
     static const size_t nqs[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17};
-    static const size_t ns[] = {0, 1, 2, 3, 9};
+    static const size_t ns[] = {0, 1, 2, 3, 9, 33, 70}; /* 33, 70: several record tiles */
     static const uint16_t masks[] = {0xFFFF, 0x1FFF, 0xE000, 0x0010, 0x8421};
-    const size_t stride = 260, ldo = 11;
-    uint64_t *recs = pool_alloc(9 * stride + 8) + 1, *qbuf = pool_alloc(17 * 257 + 8);
+    const size_t stride = 260, ldo = 71;
+    uint64_t *recs = pool_alloc(70 * stride + 8) + 1, *qbuf = pool_alloc(17 * 257 + 8);
     const uint64_t *qs[17];
     for (size_t j = 0; j < 17; j++) {
         qs[j] = qbuf + j * 257; /* odd query spacing: unaligned queries */
         rand_rec(qbuf + j * 257);
     }
-    uint32_t out[17 * 11];
+    static uint32_t out[17 * 71];
     for (size_t a = 0; a < sizeof nqs / sizeof nqs[0]; a++)
         for (size_t b = 0; b < sizeof ns / sizeof ns[0]; b++) {
             size_t nq = nqs[a], n = ns[b];
@@ -333,7 +333,7 @@ static void test_batch(void)
             }
             for (size_t mi = 0; mi < sizeof masks / sizeof masks[0]; mi++)
                 for (size_t k = 0; k < nk; k++) {
-                    for (size_t i = 0; i < 17 * 11; i++) out[i] = 0xDEADBEEF;
+                    for (size_t i = 0; i < 17 * 71; i++) out[i] = 0xDEADBEEF;
                     ks[k]->dist_batch(qs, nq, recs, n, stride, masks[mi], out, ldo);
                     for (size_t j = 0; j < 17; j++)
                         for (size_t i = 0; i < ldo; i++) {
