@@ -1,6 +1,9 @@
 /* Portable scan kernel: the scan loop of scan_impl.h over a plain popcount block distance,
- * plus run-time selection of the fastest compiled kernel and the strided stage distances of
- * the cascade (§7.5). */
+ * plus run-time selection of the compiled scan kernel (the one matching the fp kernel table:
+ * portable, AVX2 with POPCNT, AVX-512) and the strided stage distances of the cascade (§7.5). */
+#include <string.h>
+
+#include "fp/kernels.h"
 #include "search/search_internal.h"
 
 static inline uint32_t block_dist(const uint64_t *a, const uint64_t *b)
@@ -37,13 +40,14 @@ uint32_t search_stage_distance(const search_ctx *c, const uint64_t *a, const uin
     return d;
 }
 
+/* The scan kernel follows the distance kernel table chosen by src/fp (cpuid + OS support,
+ * BSP_KERNEL honoured), so one environment variable forces both. */
 search_scan_fn search_scan_select(void)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vpopcntdq") &&
-        __builtin_cpu_supports("avx512bw"))
-        return search_scan_avx512;
+    const char *k = fp_kernel_active()->name;
+    if (!strncmp(k, "avx512", 6)) return search_scan_avx512;
+    if (!strcmp(k, "avx2")) return search_scan_avx2;
 #endif
     return search_scan_portable;
 }

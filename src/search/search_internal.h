@@ -88,6 +88,8 @@ void search_scan_portable(search_worker *w, const uint64_t *recs, size_t i0, siz
                           const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
 void search_scan_avx512(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
                         const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
+void search_scan_avx2(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
+                      const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
 search_scan_fn search_scan_select(void);
 
 /* Masked distance restricted to a word stride inside each block (cascade stages): words
