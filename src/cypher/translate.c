@@ -212,8 +212,21 @@ static const cy_node *props_of(const cy_node *n)
 static int match_node(tr *t, const cy_node *n, pat_ctx *pc, const binding **out)
 {
     const binding *b = n->s ? scope_find(&t->sc, n->s) : NULL;
-    if (b && b->kind != B_NODE)
+    if (b && (b->kind == B_REL || (b->kind == B_VALUE && b->vtype)))
         return tr_syntax(n, "VariableTypeConflict: `%s` is not a node", n->s);
+    if (b && b->kind == B_VALUE) {
+        /* a value holding a node (from UNWIND, a list, ...): match through its id */
+        const char *a = next_alias(t, 'n');
+        pat_from(pc, tr_fmt(t, "cy_nodes AS %s", a));
+        add_cond(pc->cond, tr_fmt(t, "%s.id = cy_f_id(%s)", a, b->e[0]));
+        b = NULL;
+        binding nb = {.name = tr_fmt(t, " %s", a), .kind = B_NODE,
+                      .e = {tr_fmt(t, "%s.id", a), tr_fmt(t, "%s.labels", a), tr_fmt(t, "%s.props", a),
+                            tr_fmt(t, "%s.%s", a, t->opts->db_mode ? "rowaddr" : "fingerprint")}};
+        int rc = scope_push(&t->sc, &nb);
+        if (rc) return rc;
+        b = &t->sc.v[t->sc.n - 1];
+    }
     if (!b) {
         const char *a = next_alias(t, 'n');
         bool db = t->opts->db_mode;
@@ -278,7 +291,7 @@ static int match_rel(tr *t, const cy_node *r, const char *l, const char *rr, pat
             const binding *old = scope_find(&t->sc, r->s);
             if (old) return tr_syntax(r, "VariableAlreadyBound: `%s`", r->s);
             binding b = {.name = tr_str(t, r->s, r->slen), .kind = B_VALUE,
-                         .e = {tr_fmt(t, "%s.rels", a)}};
+                         .e = {tr_fmt(t, "%s.rels", a)}, .vtype = 'R'};
             int rc = scope_push(&t->sc, &b);
             if (rc) return rc;
         }
@@ -344,7 +357,7 @@ static int match_path(tr *t, const cy_node *path, pat_ctx *pc)
             goto out;
         }
         binding b = {.name = tr_str(t, path->s, path->slen), .kind = B_VALUE,
-                     .e = {tr_take(t, &pv)}};
+                     .e = {tr_take(t, &pv)}, .vtype = 'P'};
         rc = scope_push(&t->sc, &b);
     }
 out:
@@ -367,11 +380,11 @@ static int match_pattern(tr *t, const cy_node *pattern, pat_ctx *pc)
 
 /* One conjunct of a WHERE. schema_passes(...) stays a bare SQL call so the SQL layer can
  * take it into the scan (it yields 0/1, which WHERE reads as SQL truth). */
-static int where_conjunct(tr *t, const cy_node *e, sbuf *cond)
+static int where_conjunct(tr *t, const cy_node *e, const scope *sc, sbuf *cond)
 {
     if (e->kind == CY_BINOP && strcmp(e->op, "and") == 0) {
-        int rc = where_conjunct(t, e->kids[0], cond);
-        return rc ? rc : where_conjunct(t, e->kids[1], cond);
+        int rc = where_conjunct(t, e->kids[0], sc, cond);
+        return rc ? rc : where_conjunct(t, e->kids[1], sc, cond);
     }
     /* id(x) = v on a node or relationship variable compares its id column, so SQLite can use
      * the key (same result: ids are integers, and a null or non-number v matches nothing) */
@@ -381,10 +394,10 @@ static int where_conjunct(tr *t, const cy_node *e, sbuf *cond)
             if (f->kind != CY_FUNC || strcasecmp(f->s, "id") != 0 || f->nkids != 1 || f->op ||
                 f->kids[0]->kind != CY_VAR)
                 continue;
-            const binding *b = scope_find(&t->sc, f->kids[0]->s);
+            const binding *b = scope_find(sc, f->kids[0]->s);
             if (!b || b->kind == B_VALUE) continue;
             sbuf v = {0};
-            int rc = tr_expr(t, e->kids[1 - k], &t->sc, &v);
+            int rc = tr_expr(t, e->kids[1 - k], sc, &v);
             if (rc) {
                 sb_free(&v);
                 return rc;
@@ -394,7 +407,7 @@ static int where_conjunct(tr *t, const cy_node *e, sbuf *cond)
         }
     }
     sbuf x = {0};
-    int rc = tr_expr(t, e, &t->sc, &x);
+    int rc = tr_expr(t, e, sc, &x);
     if (rc) {
         sb_free(&x);
         return rc;
@@ -408,7 +421,7 @@ static int where_cond(tr *t, const cy_node *w, sbuf *cond)
 {
     if (tr_has_aggregate(w->kids[0]))
         return tr_syntax(w, "InvalidAggregation: aggregate in WHERE");
-    return where_conjunct(t, w->kids[0], cond);
+    return where_conjunct(t, w->kids[0], &t->sc, cond);
 }
 
 int tr_subpattern(tr *t, const cy_node *pattern, const cy_node *where, const scope *outer,
@@ -502,6 +515,19 @@ static void emit_parts(tr *t, sbuf *cols, const binding *b, const char *name, si
         sb_puts(cols, b->e[k]);
         sb_puts(cols, " AS ");
         sb_ident(cols, tr_fmt(t, "%s%s", name, part_suffix(b->kind, k)));
+    }
+}
+
+/* 'X' when an expression's value can never be a node or relationship (a literal, a list, a
+ * map, an operator's result), so matching it as one is a compile-time VariableTypeConflict. */
+static char static_nonnode(const cy_node *e)
+{
+    switch (e->kind) {
+    case CY_INT: case CY_FLOAT: case CY_STRING: case CY_TRUE: case CY_FALSE: case CY_LIST:
+    case CY_MAP: case CY_LIST_COMP: case CY_PATTERN_COMP: case CY_BINOP: case CY_MAP_PROJ:
+        return 'X';
+    case CY_FUNC: return strcasecmp(e->s, "collect") == 0 ? 'X' : 0;
+    default: return 0;
     }
 }
 
@@ -626,7 +652,8 @@ static int clause_project(tr *t, const cy_node *c, bool final, const char **sql_
             } else ab = (binding){.name = it->name, .kind = B_VALUE, .e = {es}};
             if (!final) {
                 binding nb = {.name = it->name, .kind = B_VALUE,
-                              .e = {tr_fmt(t, "%s.\"%s\"", salias, it->name)}};
+                              .e = {tr_fmt(t, "%s.\"%s\"", salias, it->name)},
+                              .vtype = it->src ? it->src->vtype : static_nonnode(it->expr)};
                 rc = rc ? rc : scope_push(&next, &nb);
             }
             if (!rc && agg && !it->agg) {
@@ -661,6 +688,17 @@ static int clause_project(tr *t, const cy_node *c, bool final, const char **sql_
             sb_puts(&ord, strcmp(s->op, "desc") == 0 ? ") DESC" : ") ASC");
         }
         scope_clear(&osc);
+    }
+    /* WITH ... WHERE sees the items and the variables before the WITH: without aggregation,
+     * DISTINCT or paging it filters the projection's own rows */
+    if (!rc && where && !agg && !distinct && !skip && !limit) {
+        if (tr_has_aggregate(where->kids[0])) rc = tr_syntax(where, "InvalidAggregation: aggregate in WHERE");
+        scope wsc = {0};
+        for (size_t i = 0; i < t->sc.n && !rc; i++) rc = scope_push(&wsc, &t->sc.v[i]);
+        for (size_t i = 0; i < alias.n && !rc; i++) rc = scope_push(&wsc, &alias.v[i]);
+        if (!rc) rc = where_conjunct(t, where->kids[0], &wsc, &t->where);
+        scope_clear(&wsc);
+        where = NULL;
     }
     sbuf sql = {0};
     if (!rc) {

@@ -16,6 +16,7 @@ typedef struct {
     const char *name;
     bkind kind;
     const char *e[5];
+    char vtype;       /* VALUE: 'P' a path, 'R' a list of relationships (var-length), 0 unknown */
     const char *vt;   /* database graph: the alias when the node comes straight from the
                          bindspace virtual table (cy_nodes_vt), which can run a top-k */
 } binding;
