@@ -518,7 +518,15 @@ int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     case CY_LIST_COMP: return list_comp(t, e, sc, o);
     case CY_QUANT: return quantifier(t, e, sc, o);
     case CY_MAP_PROJ: return map_projection(t, e, sc, o);
-    case CY_PATTERN_PRED: return pattern_expr(t, e->kids[0], NULL, NULL, sc, o);
+    case CY_PATTERN_PRED: {
+        /* a pattern predicate may not introduce variables (openCypher UndefinedVariable) */
+        const cy_node *path = e->kids[0];
+        for (size_t i = 0; i < path->nkids; i++)
+            if (path->kids[i]->s && !scope_find(sc, path->kids[i]->s))
+                return tr_syntax(path->kids[i], "UndefinedVariable: `%s` is not defined (a pattern "
+                                 "predicate cannot introduce variables)", path->kids[i]->s);
+        return pattern_expr(t, path, NULL, NULL, sc, o);
+    }
     case CY_PATTERN_COMP: {
         cy_node *pred = e->kids[1];
         cy_node w = {.kind = CY_WHERE, .kids = &pred, .nkids = 1};
