@@ -725,6 +725,11 @@ static int clause_project(tr *t, const cy_node *c, bool final, const char **sql_
             }
         }
     }
+    /* a WITH whose items call rand() is evaluated once per row: OFFSET 0 keeps SQLite from
+     * flattening it into the next stage, which would copy the expression into every use */
+    bool random = false;
+    for (size_t i = 0; i < n; i++) random |= items[i].expr && tr_has_random(items[i].expr);
+    if (!rc && !final && random && !skip && !limit) sb_puts(&sql, " LIMIT -1 OFFSET 0");
     sb_free(&cols);
     sb_free(&group);
     sb_free(&ord);

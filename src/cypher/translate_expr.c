@@ -42,6 +42,15 @@ static const char *agg_sql(const char *name)
     return NULL;
 }
 
+bool tr_has_random(const cy_node *e)
+{
+    if (!e) return false;
+    if (e->kind == CY_FUNC && (!strcasecmp(e->s, "rand") || !strcasecmp(e->s, "randomuuid"))) return true;
+    for (size_t i = 0; i < e->nkids; i++)
+        if (tr_has_random(e->kids[i])) return true;
+    return false;
+}
+
 bool tr_has_aggregate(const cy_node *e)
 {
     if (!e) return false;
@@ -305,9 +314,12 @@ static int list_comp(tr *t, const cy_node *e, const scope *sc, sbuf *o)
         rc = tr_expr(t, pred, &in, &w);
         sb_puts(&w, ")");
     }
+    /* the list is evaluated once (OFFSET 0 keeps SQLite from copying the expression, which
+     * matters for rand()) */
     if (!rc)
-        sb_printf(o, "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT cy_collect_all(%s) FROM cy_unwind(%s) AS %s%s) END)",
-                  ls, body.p, ls, a, w.p ? w.p : "");
+        sb_printf(o, "(SELECT CASE WHEN _l IS NULL THEN NULL ELSE (SELECT cy_collect_all(%s) FROM "
+                     "cy_unwind(_l) AS %s%s) END FROM (SELECT %s AS _l LIMIT -1 OFFSET 0))",
+                  body.p, a, w.p ? w.p : "", ls);
     sb_free(&body);
     sb_free(&w);
     scope_clear(&in);
@@ -343,10 +355,11 @@ static int quantifier(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     else if (!strcmp(e->op, "none")) verdict = "WHEN t > 0 THEN cy_bool(0) WHEN z > 0 THEN NULL ELSE cy_bool(1)";
     else verdict = "WHEN t > 1 THEN cy_bool(0) WHEN z > 0 THEN NULL WHEN t = 1 THEN cy_bool(1) ELSE cy_bool(0)";
     sb_printf(o,
-              "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
+              "(SELECT CASE WHEN _l IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
               "total(cy_truth(v)) AS t, total(v IS NOT NULL AND NOT cy_truth(v)) AS f, "
-              "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(%s) AS %s))) END)",
-              ls, verdict, p.p, ls, a);
+              "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(_l) AS %s LIMIT -1 OFFSET 0))) "
+              "END FROM (SELECT %s AS _l LIMIT -1 OFFSET 0))",
+              verdict, p.p, a, ls);
     sb_free(&p);
     return BSP_OK;
 }

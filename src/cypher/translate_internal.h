@@ -67,6 +67,7 @@ int tr_subpattern(tr *t, const cy_node *pattern, const cy_node *where, const sco
 /* expressions (translate_expr.c) */
 int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o);
 bool tr_has_aggregate(const cy_node *e);
+bool tr_has_random(const cy_node *e);   /* calls rand() / randomUUID() */
 /* The value of a binding as one SQL expression (nodes/relationships via cy_node/cy_rel). */
 const char *tr_binding_value(tr *t, const binding *b);
 int tr_param_index(tr *t, const char *name);   /* 1-based ?N for a parameter name */
