@@ -316,10 +316,13 @@ static int list_comp(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     }
     /* the list is evaluated once (OFFSET 0 keeps SQLite from copying the expression, which
      * matters for rand()) */
-    if (!rc)
+    if (!rc && tr_has_random(list))
         sb_printf(o, "(SELECT CASE WHEN _l IS NULL THEN NULL ELSE (SELECT cy_collect_all(%s) FROM "
                      "cy_unwind(_l) AS %s%s) END FROM (SELECT %s AS _l LIMIT -1 OFFSET 0))",
                   body.p, a, w.p ? w.p : "", ls);
+    else if (!rc)  /* the list may hold an aggregate, which must stay in this query */
+        sb_printf(o, "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT cy_collect_all(%s) FROM "
+                     "cy_unwind(%s) AS %s%s) END)", ls, body.p, ls, a, w.p ? w.p : "");
     sb_free(&body);
     sb_free(&w);
     scope_clear(&in);
@@ -354,12 +357,19 @@ static int quantifier(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     else if (!strcmp(e->op, "all")) verdict = "WHEN f > 0 THEN cy_bool(0) WHEN z > 0 THEN NULL ELSE cy_bool(1)";
     else if (!strcmp(e->op, "none")) verdict = "WHEN t > 0 THEN cy_bool(0) WHEN z > 0 THEN NULL ELSE cy_bool(1)";
     else verdict = "WHEN t > 1 THEN cy_bool(0) WHEN z > 0 THEN NULL WHEN t = 1 THEN cy_bool(1) ELSE cy_bool(0)";
-    sb_printf(o,
-              "(SELECT CASE WHEN _l IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
-              "total(cy_truth(v)) AS t, total(v IS NOT NULL AND NOT cy_truth(v)) AS f, "
-              "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(_l) AS %s LIMIT -1 OFFSET 0))) "
-              "END FROM (SELECT %s AS _l LIMIT -1 OFFSET 0))",
-              verdict, p.p, a, ls);
+    if (tr_has_random(list))
+        sb_printf(o,
+                  "(SELECT CASE WHEN _l IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
+                  "total(cy_truth(v)) AS t, total(v IS NOT NULL AND NOT cy_truth(v)) AS f, "
+                  "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(_l) AS %s LIMIT -1 OFFSET 0))) "
+                  "END FROM (SELECT %s AS _l LIMIT -1 OFFSET 0))",
+                  verdict, p.p, a, ls);
+    else
+        sb_printf(o,
+                  "(CASE WHEN %s IS NULL THEN NULL ELSE (SELECT CASE %s END FROM (SELECT "
+                  "total(cy_truth(v)) AS t, total(v IS NOT NULL AND NOT cy_truth(v)) AS f, "
+                  "total(v IS NULL) AS z FROM (SELECT %s AS v FROM cy_unwind(%s) AS %s LIMIT -1 OFFSET 0))) END)",
+                  ls, verdict, p.p, ls, a);
     sb_free(&p);
     return BSP_OK;
 }
