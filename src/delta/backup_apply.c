@@ -251,6 +251,17 @@ static int apply(bk_state *s, const bk_record *r, bool forward)
     size_t ins, rem;
     int rc = check(s, r, forward, &ins, &rem);
     if (rc) return rc;
+    if (ins == 0 && rem == 0) {
+        /* Only MODIFY entries (the common record): the keys stay, each record is XORed in
+         * place; no arrays to merge. */
+        for (size_t i = 0; i < r->n; i++) {
+            const bk_entry *e = &r->e[i];
+            bsp_delta d;
+            bsp_delta_decode(&d, r->buf + e->off, e->len);
+            bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, (size_t)bk_state_find(s, e->key)), &d);
+        }
+        return BSP_OK;
+    }
     /* Reserve everything pass 2 needs. */
     size_t n2 = s->n + ins - rem;
     uint64_t *keys = malloc((n2 ? n2 : 1) * sizeof *keys);
