@@ -5,6 +5,7 @@
  * fragment's deletion vector is applied (gather of the live rows) and the row address
  * (fragment_id << 32 | offset) is attached when asked. A fragment with every row of a range
  * deleted produces no batch; the scanner moves on. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -398,8 +399,11 @@ int bsp_dataset_map_fp(const bsp_dataset *ds, size_t fragment_index, const char 
         long pg = sysconf(_SC_PAGESIZE);
         uint64_t start = off - off % (uint64_t)(pg > 0 ? pg : 4096);
         size_t len = (size_t)(off + rows * fd->type.dim - start);
-        /* Populate read-only (a writable private mapping would be populated by copying every
-         * page), then allow writes: only the pages the caller changes get copied. */
+        /* Ask for the whole range at once (large reads when it is not cached: populating alone
+         * reads it in small readahead steps), populate read-only (a writable private mapping
+         * would be populated by copying every page), then allow writes: only the pages the
+         * caller changes get copied. */
+        (void)posix_fadvise(fdesc, (off_t)start, (off_t)len, POSIX_FADV_WILLNEED);
         void *base = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fdesc, (off_t)start);
         if (base == MAP_FAILED) {
             rc = bsp_err(BSP_EIO, "%s: mmap: cannot map %zu bytes", p, len);
