@@ -149,8 +149,8 @@ static int fail(const bk_record *r, const bk_entry *e, const char *what)
 #define FNV_LANES 8
 
 typedef struct fnv_batch {
-    uint64_t rec[FNV_LANES][BSP_WORDS]; /* the records whose checksums are due */
-    size_t entry[FNV_LANES];            /* their entries in the record */
+    const uint8_t *rec[FNV_LANES]; /* the records whose checksums are due (in the state) */
+    size_t entry[FNV_LANES];       /* their entries in the record */
     int n;
 } fnv_batch;
 
@@ -158,7 +158,7 @@ static void fnv_lanes(const fnv_batch *b, uint64_t h[FNV_LANES])
 {
     const uint8_t *p[FNV_LANES];
     for (int k = 0; k < FNV_LANES; k++) {
-        p[k] = (const uint8_t *)b->rec[k < b->n ? k : 0];
+        p[k] = b->rec[k < b->n ? k : 0];
         h[k] = 0xCBF29CE484222325ull;
     }
     for (size_t i = 0; i < BK_REC; i++)
@@ -180,23 +180,39 @@ static int fnv_flush(fnv_batch *b, const bk_record *r, bool forward)
     return BSP_OK;
 }
 
+/* XOR the deltas of the MODIFY entries among r->e[0 .. upto) into their records. XOR undoes
+ * itself, so this both applies (forward) and takes back a forward application. */
+static void xor_modifies(bk_state *s, const bk_record *r, size_t upto)
+{
+    for (size_t i = 0; i < upto; i++) {
+        const bk_entry *e = &r->e[i];
+        if (e->kind != BSP_BACKUP_MODIFY) continue;
+        bsp_delta d;
+        bsp_delta_decode(&d, r->buf + e->off, e->len);
+        bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, (size_t)bk_state_find(s, e->key)), &d);
+    }
+}
+
 /* Check every requirement of r applied in the given direction; count inserts/removes. The
- * first failing requirement in entry order is the one reported. */
-static int check(const bk_state *s, const bk_record *r, bool forward, size_t *ins, size_t *rem)
+ * first failing requirement in entry order is the one reported. Forward, the MODIFY deltas
+ * are XORed into the state as they are checked (the checksum is of the result: no copy of
+ * the record is needed); on success they stay (*xored = true), on failure they are XORed
+ * out again, so a failed check leaves the state bit-identical. */
+static int check(bk_state *s, const bk_record *r, bool forward, size_t *ins, size_t *rem)
 {
     *ins = *rem = 0;
     uint64_t have = forward ? r->rows_from : r->rows_to;
     if (s->n != have)
         return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": the state has %zu rows,"
                        " the record expects %" PRIu64, r->from, r->to, s->n, have);
-    fnv_batch *fb = malloc(sizeof *fb);
-    if (!fb) return oom();
-    fb->n = 0;
+    fnv_batch fb;
+    fb.n = 0;
     int rc = BSP_OK;
+    size_t xored = 0; /* forward: entries [0, xored) have their deltas in the state */
     /* An entry's own failure is reported after the checksums of the entries before it. */
 #define CHECK_FAIL(what)                              \
     do {                                              \
-        rc = fnv_flush(fb, r, forward);               \
+        rc = fnv_flush(&fb, r, forward);              \
         if (!rc) rc = fail(r, e, what);               \
         goto out;                                     \
     } while (0)
@@ -210,11 +226,14 @@ static int check(const bk_state *s, const bk_record *r, bool forward, size_t *in
             if (at < 0) CHECK_FAIL("the address is not occupied");
             bsp_delta d;
             if (bsp_delta_decode(&d, p, e->len) < 0 || d.nnz == 0) CHECK_FAIL("bad XorDelta payload");
-            uint64_t *tmp = fb->rec[fb->n];
-            memcpy(tmp, bk_state_rec(s, (size_t)at), BK_REC);
-            if (forward) bsp_delta_apply(tmp, &d); /* forward: the result; backward: the current record */
-            fb->entry[fb->n++] = i;
-            if (fb->n == FNV_LANES && (rc = fnv_flush(fb, r, forward))) goto out;
+            uint8_t *rec = bk_state_rec(s, (size_t)at);
+            if (forward) { /* the result; backward: the current record */
+                bsp_delta_apply((uint64_t *)(void *)rec, &d);
+                xored = i + 1;
+            }
+            fb.rec[fb.n] = rec;
+            fb.entry[fb.n++] = i;
+            if (fb.n == FNV_LANES && (rc = fnv_flush(&fb, r, forward))) goto out;
             break;
         }
         case BSP_BACKUP_CREATE:
@@ -236,13 +255,13 @@ static int check(const bk_state *s, const bk_record *r, bool forward, size_t *in
         }
     }
 #undef CHECK_FAIL
-    if ((rc = fnv_flush(fb, r, forward))) goto out;
+    if ((rc = fnv_flush(&fb, r, forward))) goto out;
     uint64_t want = forward ? r->rows_to : r->rows_from;
     if (s->n + *ins - *rem != want)
         rc = bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": applying it gives %zu rows,"
                      " the record says %" PRIu64, r->from, r->to, s->n + *ins - *rem, want);
 out:
-    free(fb);
+    if (rc) xor_modifies(s, r, xored);
     return rc;
 }
 
@@ -251,15 +270,9 @@ static int apply(bk_state *s, const bk_record *r, bool forward)
     size_t ins, rem;
     int rc = check(s, r, forward, &ins, &rem);
     if (rc) return rc;
-    if (ins == 0 && rem == 0) {
-        /* Only MODIFY entries (the common record): the keys stay, each record is XORed in
-         * place; no arrays to merge. */
-        for (size_t i = 0; i < r->n; i++) {
-            const bk_entry *e = &r->e[i];
-            bsp_delta d;
-            bsp_delta_decode(&d, r->buf + e->off, e->len);
-            bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, (size_t)bk_state_find(s, e->key)), &d);
-        }
+    /* Forward, check() left the MODIFY results in place; backward they are applied here. */
+    if (ins == 0 && rem == 0) { /* only MODIFY entries (the common record): no arrays to merge */
+        if (!forward) xor_modifies(s, r, r->n);
         return BSP_OK;
     }
     /* Reserve everything pass 2 needs. */
@@ -280,6 +293,7 @@ static int apply(bk_state *s, const bk_record *r, bool forward)
     if (rc) {
         free(keys);
         free(slot);
+        if (forward) xor_modifies(s, r, r->n); /* take the checked results back: atomic */
         return rc;
     }
     /* Pass 2: merge. Removed slots are freed first so inserts may reuse them. */
@@ -297,9 +311,11 @@ static int apply(bk_state *s, const bk_record *r, bool forward)
             slot[o++] = s->slot[a++];
         }
         if (e->kind == BSP_BACKUP_MODIFY) {
-            bsp_delta d;
-            bsp_delta_decode(&d, p, e->len);
-            bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, a), &d);
+            if (!forward) {
+                bsp_delta d;
+                bsp_delta_decode(&d, p, e->len);
+                bsp_delta_apply((uint64_t *)(void *)bk_state_rec(s, a), &d);
+            }
             keys[o] = s->keys[a];
             slot[o++] = s->slot[a++];
         } else if ((e->kind == BSP_BACKUP_DELETE) == forward) {
