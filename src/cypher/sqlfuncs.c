@@ -458,7 +458,7 @@ static int add_other(sqlite3_context *ctx, cv *a, cv *b, cv *out)
         if (rc) sqlite3_result_error_nomem(ctx);
         return rc;
     }
-    fail(ctx, "TypeError: cannot add %s and %s", kind_name(a), kind_name(b));
+    fail(ctx, "TypeError: InvalidArgumentType: cannot add %s and %s", kind_name(a), kind_name(b));
     return -1;
 }
 
@@ -491,7 +491,7 @@ static void binop(sqlite3_context *ctx, sqlite3_value **argv, int op)
     else if (a.k == CV_NULL || b.k == CV_NULL) rc = 0;  /* a tagged NaN is not null; this is */
     else if (op == OP_ADD) rc = add_other(ctx, &a, &b, &r);
     else {
-        fail(ctx, "TypeError: cannot apply %s to %s and %s", OP_SYM[op], kind_name(&a), kind_name(&b));
+        fail(ctx, "TypeError: InvalidArgumentType: cannot apply %s to %s and %s", OP_SYM[op], kind_name(&a), kind_name(&b));
         rc = -1;
     }
     if (rc == 0) cv_result(ctx, &r);
@@ -520,7 +520,7 @@ static void fn_neg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         a.u.f = -a.u.f;
         cv_result(ctx, &a);
     } else {
-        fail(ctx, "TypeError: cannot negate %s", kind_name(&a));
+        fail(ctx, "TypeError: InvalidArgumentType: cannot negate %s", kind_name(&a));
     }
     cv_free(&a);
 }
@@ -613,12 +613,12 @@ static void logop(sqlite3_context *ctx, sqlite3_value **argv, int op)
     const char *kn = "?";
     int a = bool_of(argv[0], &kn);
     if (a == -2) {
-        fail(ctx, "TypeError: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
+        fail(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
         return;
     }
     int b = bool_of(argv[1], &kn);
     if (b == -2) {
-        fail(ctx, "TypeError: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
+        fail(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
         return;
     }
     int tv;
@@ -639,7 +639,7 @@ static void fn_not(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     const char *kn = "?";
     int a = bool_of(argv[0], &kn);
-    if (a == -2) fail(ctx, "TypeError: NOT expects a Boolean operand, got %s", kn);
+    if (a == -2) fail(ctx, "TypeError: InvalidArgumentType: NOT expects a Boolean operand, got %s", kn);
     else result_tv(ctx, a < 0 ? -1 : !a);
 }
 
@@ -682,7 +682,7 @@ static void fn_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     if (l.k != CV_LIST) {
-        fail(ctx, "TypeError: IN expects a List on the right, got %s", kind_name(&l));
+        fail(ctx, "TypeError: InvalidArgumentType: IN expects a List on the right, got %s", kind_name(&l));
         cv_free(&l);
         return;
     }
@@ -721,7 +721,7 @@ static void prop_result(sqlite3_context *ctx, const cv *v, const char *key, size
     const cv *m = v->k == CV_MAP ? v : v->k == CV_NODE ? v->u.node.props
                                      : v->k == CV_REL ? v->u.rel.props : NULL;
     if (v->k != CV_MAP && v->k != CV_NODE && v->k != CV_REL) {
-        fail(ctx, "TypeError: cannot access property '%.*s' of %s", (int)(keylen > 100 ? 100 : keylen),
+        fail(ctx, "TypeError: InvalidArgumentType: cannot access property '%.*s' of %s", (int)(keylen > 100 ? 100 : keylen),
              key, kind_name(v));
         return;
     }
@@ -805,7 +805,7 @@ static void fn_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         int t = sqlite3_value_type(argv[1 + k]);
         if (t == SQLITE_NULL) { null = true; break; }
         if (t != SQLITE_INTEGER) {
-            fail(ctx, "TypeError: a List slice bound must be an Integer");
+            fail(ctx, "TypeError: InvalidArgumentType: a List slice bound must be an Integer");
             cv_free(&v);
             return;
         }
@@ -816,7 +816,7 @@ static void fn_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (null) {
         sqlite3_result_null(ctx);
     } else if (v.k != CV_LIST) {
-        fail(ctx, "TypeError: cannot slice %s", kind_name(&v));
+        fail(ctx, "TypeError: InvalidArgumentType: cannot slice %s", kind_name(&v));
     } else {
         cv out = {.k = CV_LIST};
         if (bound[0] < bound[1]) {
@@ -940,7 +940,7 @@ static void fn_props_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (v.k == CV_NULL || m.k == CV_NULL) {
         sqlite3_result_null(ctx);
     } else if (m.k != CV_MAP || (!props && v.k != CV_NODE && v.k != CV_REL)) {
-        fail(ctx, "TypeError: a property map must be a Map, got %s", kind_name(m.k != CV_MAP ? &m : &v));
+        fail(ctx, "TypeError: InvalidArgumentType: a property map must be a Map, got %s", kind_name(m.k != CV_MAP ? &m : &v));
     } else {
         int tv = 1;
         for (size_t i = 0; i < m.u.map.n && tv != 0; i++) {

@@ -869,8 +869,8 @@ static void test_sql_arithmetic(void)
     EV("cy_add(cy_list(1), cy_list())", "[1]");
     EV("cy_add(cy_list(1), cy_list(cy_list()))", "[1, []]");
     EV("cy_add(cy_list(), NULL)", "null");
-    EVERR("cy_add(" T ", 1)", "TypeError");
-    EVERR("cy_sub('a', 1)", "TypeError");
+    EVERR("cy_add(" T ", 1)", "TypeError: InvalidArgumentType: cannot add Boolean and Integer");
+    EVERR("cy_sub('a', 1)", "TypeError: InvalidArgumentType: cannot apply - to String and Integer");
     EVERR("cy_add(cy_map('a', 1), 1)", "TypeError");
     EVERR("cy_neg('a')", "TypeError");
     sqlite3_close(db);
@@ -1000,7 +1000,7 @@ static void test_sql_constructors_access(void)
     EV("cy_prop(cy_node(1, NULL, cy_map('name', 'x')), 'name')", "'x'");
     EV("cy_prop(cy_rel(1, 1, 2, 'T', cy_map('w', 2.5)), 'w')", "2.5");
     EV("cy_prop(NULL, 'a')", "null");
-    EVERR("cy_prop(1, 'a')", "TypeError");
+    EVERR("cy_prop(1, 'a')", "TypeError: InvalidArgumentType: cannot access property 'a' of Integer");
     EVERR("cy_prop(cy_list(1), 'a')", "TypeError");
     EV("cy_index(cy_list(1, 2, 3), 0)", "1");
     EV("cy_index(cy_list(1, 2, 3), -1)", "3");
