@@ -394,6 +394,21 @@ static void test_structural_checks(void)
           "1:61: an EXISTS subquery cannot update the graph");
 }
 
+/* A RETURN item keeps its source text (the column name) through speculative parsing. */
+static void test_item_text(void)
+{
+    const char *q = "MATCH (n) RETURN (n:Foo), [(n)-->() | 1], n{.a}, size([x IN [1] WHERE (x)]) , 1 < 2 < 3";
+    static const char *const want[] = {"(n:Foo)", "[(n)-->() | 1]", "n{.a}", "size([x IN [1] WHERE (x)])",
+                                        "1 < 2 < 3"};
+    bsp_cypher_ast *a = NULL;
+    CHECK(bsp_cypher_parse(q, strlen(q), &a) == 0);
+    if (!a) return;
+    const cy_node *ret = a->root->kids[1];
+    CHECK(ret->kind == CY_RETURN && ret->nkids == 5);
+    for (size_t i = 0; i < 5 && i < ret->nkids; i++) CHECK_STR(ret->kids[i]->text, want[i]);
+    bsp_cypher_ast_free(a);
+}
+
 static void test_number_literals(void)
 {
     char q[700];
@@ -544,6 +559,7 @@ int main(void)
     RUN(test_updating_clauses);
     RUN(test_structural_checks);
     RUN(test_number_literals);
+    RUN(test_item_text);
     RUN(test_positions);
     RUN(test_depth_limit);
     RUN(test_speculation_is_polynomial);
