@@ -30,6 +30,7 @@ typedef struct {
     int in_where;       /* parsing a WHERE predicate: pattern predicates are allowed */
     int in_create;      /* parsing CREATE's pattern: `(n $props)` is allowed */
     size_t copied;      /* nodes copied to expand comparison chains, bounded by MAX_COPIED */
+    const char *no_agg; /* where an aggregate may not stand ("WHERE", ...), or NULL */
 } parser;
 
 /* Expanding a < b < c copies b. Nested chains ((a < (b < c < d) < e) ...) double the copy at
@@ -42,7 +43,7 @@ typedef struct {
     cy_lexer lx;
     cy_token tok;
     int depth, in_where, in_create;
-    const char *prev_end;
+    const char *prev_end, *no_agg;
 } pstate;
 
 static int save(const parser *p, pstate *st)
@@ -53,6 +54,7 @@ static int save(const parser *p, pstate *st)
     st->prev_end = p->prev_end;
     st->in_where = p->in_where;
     st->in_create = p->in_create;
+    st->no_agg = p->no_agg;
     if (p->tok.text) {
         st->tok.text = malloc(p->tok.text_len + 1);
         if (!st->tok.text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -70,6 +72,7 @@ static void restore(parser *p, pstate *st)
     p->prev_end = st->prev_end;
     p->in_where = st->in_where;
     p->in_create = st->in_create;
+    p->no_agg = st->no_agg;
     p->pending = NULL;
 }
 
@@ -208,10 +211,48 @@ static int check_items(const cy_node *proj);
 static int where_pred(parser *p, cy_node **out)
 {
     int saved = p->in_where;
+    const char *saved_agg = p->no_agg;
     p->in_where = 1;
+    p->no_agg = "in WHERE";
     int rc = expr(p, out);
     p->in_where = saved;
+    p->no_agg = saved_agg;
     return rc;
+}
+
+/* An expression evaluated once per list element (or per procedure call), where an
+ * aggregate has no group to aggregate over (TCK InvalidAggregation). */
+static int expr_no_agg(parser *p, const char *why, cy_node **out)
+{
+    const char *saved = p->no_agg;
+    p->no_agg = why;
+    int rc = expr(p, out);
+    p->no_agg = saved;
+    return rc;
+}
+
+static const char *const aggregates[] = {"count", "sum", "avg", "min", "max", "collect", "stdev", "stdevp",
+                                         "percentileCont", "percentileDisc", NULL};
+
+static int is_aggregate(const cy_node *n)
+{
+    if (n->kind == CY_COUNT_STAR) return 1;
+    if (n->kind != CY_FUNC) return 0;
+    for (int i = 0; aggregates[i]; i++)
+        if (strcasecmp(n->s, aggregates[i]) == 0) return 1;
+    return 0;
+}
+
+/* An aggregate in e outside nested subqueries, or NULL. */
+static const cy_node *find_aggregate(const cy_node *e)
+{
+    if (is_aggregate(e)) return e;
+    if (e->kind == CY_EXISTS) return NULL;
+    for (size_t i = 0; i < e->nkids; i++) {
+        const cy_node *a = find_aggregate(e->kids[i]);
+        if (a) return a;
+    }
+    return NULL;
 }
 
 static int pattern_pred(parser *p, cy_node *path, cy_node **out)
@@ -383,7 +424,7 @@ static int list_comp(parser *p, cy_node *var, const cy_token *lbrack, cy_node **
     TRY(rc);
     if (p->tok.kind == TK_PIPE) {
         TRY(advance(p));
-        TRY(expr(p, &proj));
+        TRY(expr_no_agg(p, "in a list comprehension", &proj));
     }
     if (!pred && !(pred = absent(p))) return BSP_ENOMEM;
     if (!proj && !(proj = absent(p))) return BSP_ENOMEM;
@@ -425,7 +466,7 @@ static int bracket(parser *p, cy_node **out)
                     TRY(where_pred(p, &pred));
                 } else if (!(pred = absent(p))) return BSP_ENOMEM;
                 TRY(expect_kind(p, TK_PIPE, "'|' in pattern comprehension"));
-                TRY(expr(p, &proj));
+                TRY(expr_no_agg(p, "in a pattern comprehension", &proj));
                 TRY(cy_add(c, path));
                 TRY(cy_add(c, pred));
                 TRY(cy_add(c, proj));
@@ -504,7 +545,7 @@ static int reduce_expr(parser *p, cy_node **out)
     TRY(expect_kw(p, "IN", "IN after the variable"));
     TRY(expr(p, &list));
     TRY(expect_kind(p, TK_PIPE, "'|' in reduce"));
-    TRY(expr(p, &body));
+    TRY(expr_no_agg(p, "in reduce", &body));
     TRY(expect_kind(p, TK_RPAREN, "')' after reduce"));
     TRY(cy_add(r, acc));
     TRY(cy_add(r, init));
@@ -578,7 +619,9 @@ static int exists_subquery(parser *p, cy_node *v, cy_node **out)
     v->slen = 0;
     TRY(advance(p)); /* '{' */
     int saved = p->in_where, rc;
+    const char *saved_agg = p->no_agg;
     p->in_where = 0;
+    p->no_agg = NULL;
     cy_node *q = NULL;
     if (p->tok.kind == TK_LPAREN || (p->tok.kind == TK_IDENT && !is_reserved(p) && peek_is(p, 1, TK_EQ, NULL))) {
         cy_node *m = mk(p, CY_MATCH), *pt;
@@ -589,6 +632,7 @@ static int exists_subquery(parser *p, cy_node *v, cy_node **out)
         if (!rc) rc = cy_add(q, m);
     } else rc = union_query(p, &q);
     p->in_where = saved;
+    p->no_agg = saved_agg;
     TRY(rc);
     for (size_t i = 0; i < (q->kind == CY_UNION ? q->nkids : 1); i++) { /* TCK InvalidClauseComposition */
         const cy_node *sq = q->kind == CY_UNION ? q->kids[i] : q;
@@ -730,21 +774,28 @@ static int atom(parser *p, cy_node **out)
     }
     /* function call */
     TRY(advance(p)); /* '(' */
+    v->kind = CY_FUNC;
+    int agg = is_aggregate(v);
+    if (agg && p->no_agg)
+        return bsp_err(BSP_EINVAL, "%d:%d: aggregate function %s is not allowed %s", v->line, v->col, v->s,
+                       p->no_agg);
     if (strcasecmp(v->s, "count") == 0 && p->tok.kind == TK_STAR) {
         TRY(advance(p));
         NEW(c, CY_COUNT_STAR);
+        c->line = v->line;
+        c->col = v->col;
         TRY(expect_kind(p, TK_RPAREN, "')' after count(*"));
         *out = c;
         return BSP_OK;
     }
-    v->kind = CY_FUNC;
     int rc = 0;
     if (accept_kw(p, "DISTINCT", &rc)) v->op = "distinct";
     TRY(rc);
     if (p->tok.kind != TK_RPAREN) {
         for (;;) {
             cy_node *a;
-            TRY(expr(p, &a));
+            if (agg) TRY(expr_no_agg(p, "inside another aggregate", &a));
+            else TRY(expr(p, &a));
             TRY(cy_add(v, a));
             if (p->tok.kind != TK_COMMA) break;
             TRY(advance(p));
@@ -993,6 +1044,20 @@ static int comparison(parser *p, cy_node **out)
     return BSP_OK;
 }
 
+/* A literal operand of NOT / AND / OR / XOR that is not a boolean or null is an error the
+ * TCK expects at compile time (InvalidArgumentType): `NOT 1`, `[] AND true`. */
+static int bool_operand(const cy_node *e, const char *op)
+{
+    const cy_node *l = e;
+    while (l->kind == CY_UNOP && strcmp(l->op, "neg") == 0) l = l->kids[0];
+    const char *what = l->kind == CY_INT ? "an integer" : l->kind == CY_FLOAT ? "a float"
+                     : l->kind == CY_STRING ? "a string" : l->kind == CY_LIST ? "a list"
+                     : l->kind == CY_MAP ? "a map" : NULL;
+    if (what && (l == e || l->kind == CY_INT || l->kind == CY_FLOAT))
+        return bsp_err(BSP_EINVAL, "%d:%d: %s needs boolean operands, got %s literal", e->line, e->col, op, what);
+    return BSP_OK;
+}
+
 static int not_expr(parser *p, cy_node **out)
 {
     if (!p->pending && is_kw(p, "NOT")) {
@@ -1001,6 +1066,7 @@ static int not_expr(parser *p, cy_node **out)
         cy_node *a;
         TRY(not_expr(p, &a));
         p->depth--;
+        TRY(bool_operand(a, "NOT"));
         return unop(p, "not", a, out);
     }
     return comparison(p, out);
@@ -1015,6 +1081,8 @@ static int and_expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(not_expr(p, &b));
+        TRY(bool_operand(a, "AND"));
+        TRY(bool_operand(b, "AND"));
         TRY(binop(p, "and", a, b, &a));
     }
     TRY(rc);
@@ -1031,6 +1099,8 @@ static int xor_expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(and_expr(p, &b));
+        TRY(bool_operand(a, "XOR"));
+        TRY(bool_operand(b, "XOR"));
         TRY(binop(p, "xor", a, b, &a));
     }
     TRY(rc);
@@ -1048,6 +1118,8 @@ static int expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(xor_expr(p, &b));
+        TRY(bool_operand(a, "OR"));
+        TRY(bool_operand(b, "OR"));
         TRY(binop(p, "or", a, b, &a));
     }
     TRY(rc);
@@ -1374,7 +1446,7 @@ static int call_clause(parser *p, cy_node **out)
         if (p->tok.kind != TK_RPAREN) {
             for (;;) {
                 cy_node *a;
-                TRY(expr(p, &a));
+                TRY(expr_no_agg(p, "in procedure arguments", &a));
                 TRY(cy_add(c, a));
                 if (p->tok.kind != TK_COMMA) break;
                 TRY(advance(p));
@@ -1515,6 +1587,18 @@ static int cmp_items(const void *a, const void *b)
  * other than a variable needs AS (NoExpressionAlias). */
 static int check_items(const cy_node *proj)
 {
+    /* ORDER BY may aggregate only when the projection does (TCK InvalidAggregation) */
+    const cy_node *order_agg = NULL;
+    int grouped = 0;
+    for (size_t i = 0; i < proj->nkids; i++) {
+        const cy_node *k = proj->kids[i];
+        if (k->kind == CY_ITEM && find_aggregate(k->kids[0])) grouped = 1;
+        if (k->kind == CY_ORDER) order_agg = find_aggregate(k);
+    }
+    if (order_agg && !grouped)
+        return bsp_err(BSP_EINVAL, "%d:%d: ORDER BY cannot aggregate (%s) when the %s items do not", order_agg->line,
+                       order_agg->col, order_agg->kind == CY_COUNT_STAR ? "count" : order_agg->s,
+                       proj->kind == CY_WITH ? "WITH" : "RETURN");
     size_t n = 0;
     for (size_t i = 0; i < proj->nkids; i++) {
         const cy_node *it = proj->kids[i];

@@ -409,6 +409,36 @@ static void test_item_text(void)
     bsp_cypher_ast_free(a);
 }
 
+static void test_literal_and_aggregate_checks(void)
+{
+    FAILS("RETURN NOT 1", "1:12: NOT needs boolean operands, got an integer literal");
+    FAILS("RETURN NOT -1.5", "NOT needs boolean operands, got a float literal");
+    FAILS("RETURN 'foo' AND true", "1:8: AND needs boolean operands, got a string literal");
+    FAILS("RETURN true OR []", "1:16: OR needs boolean operands, got a list literal");
+    FAILS("RETURN false XOR {x: []}", "1:18: XOR needs boolean operands, got a map literal");
+    FAILS("RETURN a AND b AND 1", "1:20: AND needs boolean operands, got an integer literal");
+    PARSES("RETURN NOT null, null OR x, NOT (1 = 1), true AND n.x, -'a'",
+           "(query (return (item (not null)) (item (or null x)) (item (not (= 1 1))) (item (and true (prop n x)))"
+           " (item (neg \"a\"))))");
+    FAILS("MATCH (a) WHERE count(a) > 10 RETURN a", "1:17: aggregate function count is not allowed in WHERE");
+    FAILS("MATCH (a) WITH a WHERE any(x IN [1] WHERE sum(x) > 0) RETURN a", "1:43: aggregate function sum is not allowed in WHERE");
+    FAILS("MATCH (n) RETURN [x IN [1, 2] | count(*)]", "1:33: aggregate function count is not allowed in a list comprehension");
+    FAILS("MATCH (n) RETURN [(n)-->(m) | max(m.x)]", "aggregate function max is not allowed in a pattern comprehension");
+    FAILS("RETURN reduce(s = 0, x IN [1] | s + collect(x))", "aggregate function collect is not allowed in reduce");
+    FAILS("MATCH (n) CALL test.labels(count(n)) YIELD label RETURN label", "1:28: aggregate function count is not allowed in procedure arguments");
+    FAILS("RETURN count(count(*))", "1:14: aggregate function count is not allowed inside another aggregate");
+    FAILS("MATCH (n) RETURN n.a ORDER BY max(n.b)", "1:31: ORDER BY cannot aggregate (max) when the RETURN items do not");
+    FAILS("MATCH (n) WITH n.a AS foo ORDER BY n, count(*) RETURN foo", "1:39: ORDER BY cannot aggregate (count) when the WITH items do not");
+    PARSES("MATCH (n) WITH n, count(*) AS c ORDER BY count(*) WHERE c > 1 RETURN [x IN collect(n) | x.a], "
+           "size(collect(n)) ORDER BY max(c)",
+           "(query (match (pattern (path (node n)))) (with (item n) (item c (count *)) (order (asc (count *)))"
+           " (where (> c 1))) (return (item (list-comp x (fn collect n) _ (prop x a))) (item (fn size (fn collect n)))"
+           " (order (asc (fn max c)))))");
+    PARSES("MATCH (n) WHERE exists { MATCH (n)-->(m) WITH count(m) AS c WHERE c > 1 RETURN c } RETURN n",
+           "(query (match (pattern (path (node n))) (where (exists (query (match (pattern (path (node n) (rel ->)"
+           " (node m)))) (with (item c (fn count m)) (where (> c 1))) (return (item c)))))) (return (item n)))");
+}
+
 static void test_number_literals(void)
 {
     char q[700];
@@ -558,6 +588,7 @@ int main(void)
     RUN(test_map_projection);
     RUN(test_updating_clauses);
     RUN(test_structural_checks);
+    RUN(test_literal_and_aggregate_checks);
     RUN(test_number_literals);
     RUN(test_item_text);
     RUN(test_positions);
