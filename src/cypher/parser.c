@@ -211,12 +211,20 @@ static int check_items(const cy_node *proj);
 static int where_pred(parser *p, cy_node **out)
 {
     int saved = p->in_where;
-    const char *saved_agg = p->no_agg;
     p->in_where = 1;
-    p->no_agg = "in WHERE";
     int rc = expr(p, out);
     p->in_where = saved;
-    p->no_agg = saved_agg;
+    return rc;
+}
+
+/* The WHERE of a list comprehension, pattern comprehension or quantifier: evaluated per
+ * element, so no aggregate either. */
+static int elem_where(parser *p, cy_node **out)
+{
+    const char *saved = p->no_agg;
+    p->no_agg = "in a list predicate";
+    int rc = where_pred(p, out);
+    p->no_agg = saved;
     return rc;
 }
 
@@ -258,8 +266,8 @@ static const cy_node *find_aggregate(const cy_node *e)
 static int pattern_pred(parser *p, cy_node *path, cy_node **out)
 {
     if (!p->in_where)
-        return bsp_err(BSP_EINVAL, "%d:%d: a pattern predicate is only allowed in WHERE (use a pattern "
-                       "comprehension or EXISTS { } elsewhere)", path->line, path->col);
+        return bsp_err(BSP_EINVAL, "%d:%d: UnexpectedSyntax: a pattern predicate is only allowed in WHERE "
+                       "(use a pattern comprehension or EXISTS { } elsewhere)", path->line, path->col);
     NEW(pp, CY_PATTERN_PRED);
     pp->line = path->line;
     pp->col = path->col;
@@ -419,7 +427,7 @@ static int list_comp(parser *p, cy_node *var, const cy_token *lbrack, cy_node **
     int rc = 0;
     if (accept_kw(p, "WHERE", &rc)) {
         TRY(rc);
-        TRY(where_pred(p, &pred));
+        TRY(elem_where(p, &pred));
     }
     TRY(rc);
     if (p->tok.kind == TK_PIPE) {
@@ -463,7 +471,7 @@ static int bracket(parser *p, cy_node **out)
                 cy_node *pred = NULL, *proj;
                 if (accept_kw(p, "WHERE", &rc)) {
                     TRY(rc);
-                    TRY(where_pred(p, &pred));
+                    TRY(elem_where(p, &pred));
                 } else if (!(pred = absent(p))) return BSP_ENOMEM;
                 TRY(expect_kind(p, TK_PIPE, "'|' in pattern comprehension"));
                 TRY(expr_no_agg(p, "in a pattern comprehension", &proj));
@@ -517,7 +525,7 @@ static int quantifier(parser *p, const char *op, cy_node **out)
     int rc = 0;
     if (accept_kw(p, "WHERE", &rc)) {
         TRY(rc);
-        TRY(where_pred(p, &pred));
+        TRY(elem_where(p, &pred));
     } else if (!(pred = absent(p))) return BSP_ENOMEM;
     TRY(rc);
     TRY(expect_kind(p, TK_RPAREN, "WHERE or ')' after the list"));
@@ -639,7 +647,7 @@ static int exists_subquery(parser *p, cy_node *v, cy_node **out)
         for (size_t j = 0; j < sq->nkids; j++) {
             cy_kind k = sq->kids[j]->kind;
             if (k == CY_CREATE || k == CY_MERGE || k == CY_SET || k == CY_REMOVE || k == CY_DELETE)
-                return bsp_err(BSP_EINVAL, "%d:%d: an EXISTS subquery cannot update the graph", sq->kids[j]->line,
+                return bsp_err(BSP_EINVAL, "%d:%d: InvalidClauseComposition: an EXISTS subquery cannot update the graph", sq->kids[j]->line,
                                sq->kids[j]->col);
         }
     }
@@ -777,8 +785,8 @@ static int atom(parser *p, cy_node **out)
     v->kind = CY_FUNC;
     int agg = is_aggregate(v);
     if (agg && p->no_agg)
-        return bsp_err(BSP_EINVAL, "%d:%d: aggregate function %s is not allowed %s", v->line, v->col, v->s,
-                       p->no_agg);
+        return bsp_err(BSP_EINVAL, "%d:%d: InvalidAggregation: aggregate function %s is not allowed %s", v->line,
+                       v->col, v->s, p->no_agg);
     if (strcasecmp(v->s, "count") == 0 && p->tok.kind == TK_STAR) {
         TRY(advance(p));
         NEW(c, CY_COUNT_STAR);
@@ -794,8 +802,7 @@ static int atom(parser *p, cy_node **out)
     if (p->tok.kind != TK_RPAREN) {
         for (;;) {
             cy_node *a;
-            if (agg) TRY(expr_no_agg(p, "inside another aggregate", &a));
-            else TRY(expr(p, &a));
+            TRY(expr(p, &a)); /* an aggregate inside: the translator's NestedAggregation */
             TRY(cy_add(v, a));
             if (p->tok.kind != TK_COMMA) break;
             TRY(advance(p));
@@ -1044,20 +1051,6 @@ static int comparison(parser *p, cy_node **out)
     return BSP_OK;
 }
 
-/* A literal operand of NOT / AND / OR / XOR that is not a boolean or null is an error the
- * TCK expects at compile time (InvalidArgumentType): `NOT 1`, `[] AND true`. */
-static int bool_operand(const cy_node *e, const char *op)
-{
-    const cy_node *l = e;
-    while (l->kind == CY_UNOP && strcmp(l->op, "neg") == 0) l = l->kids[0];
-    const char *what = l->kind == CY_INT ? "an integer" : l->kind == CY_FLOAT ? "a float"
-                     : l->kind == CY_STRING ? "a string" : l->kind == CY_LIST ? "a list"
-                     : l->kind == CY_MAP ? "a map" : NULL;
-    if (what && (l == e || l->kind == CY_INT || l->kind == CY_FLOAT))
-        return bsp_err(BSP_EINVAL, "%d:%d: %s needs boolean operands, got %s literal", e->line, e->col, op, what);
-    return BSP_OK;
-}
-
 static int not_expr(parser *p, cy_node **out)
 {
     if (!p->pending && is_kw(p, "NOT")) {
@@ -1066,7 +1059,6 @@ static int not_expr(parser *p, cy_node **out)
         cy_node *a;
         TRY(not_expr(p, &a));
         p->depth--;
-        TRY(bool_operand(a, "NOT"));
         return unop(p, "not", a, out);
     }
     return comparison(p, out);
@@ -1081,8 +1073,6 @@ static int and_expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(not_expr(p, &b));
-        TRY(bool_operand(a, "AND"));
-        TRY(bool_operand(b, "AND"));
         TRY(binop(p, "and", a, b, &a));
     }
     TRY(rc);
@@ -1099,8 +1089,6 @@ static int xor_expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(and_expr(p, &b));
-        TRY(bool_operand(a, "XOR"));
-        TRY(bool_operand(b, "XOR"));
         TRY(binop(p, "xor", a, b, &a));
     }
     TRY(rc);
@@ -1118,8 +1106,6 @@ static int expr(parser *p, cy_node **out)
         TRY(rc);
         cy_node *b;
         TRY(xor_expr(p, &b));
-        TRY(bool_operand(a, "OR"));
-        TRY(bool_operand(b, "OR"));
         TRY(binop(p, "or", a, b, &a));
     }
     TRY(rc);
@@ -1133,7 +1119,8 @@ static int expr(parser *p, cy_node **out)
 /* openCypher: properties from a parameter only in CREATE (TCK InvalidParameterUse) */
 static int param_props_error(parser *p)
 {
-    return bsp_err(BSP_EINVAL, "%d:%d: properties from a parameter are only allowed in CREATE (use {k: $p.k})",
+    return bsp_err(BSP_EINVAL, "%d:%d: InvalidParameterUse: properties from a parameter are only allowed in CREATE "
+                   "(use {k: $p.k})",
                    p->tok.line, p->tok.col);
 }
 
@@ -1489,34 +1476,6 @@ static int call_clause(parser *p, cy_node **out)
 
 /* ---- structural checks: errors the TCK expects at compile time that need no scope ---- */
 
-/* Relationships CREATE or MERGE makes: exactly one type (NoSingleRelationshipType), fixed
- * length (CreatingVarLength), and for CREATE a direction (RequiresDirectedRelationship). */
-static int check_created_rels(const cy_node *pattern, const char *clause)
-{
-    for (size_t i = 0; i < pattern->nkids; i++) {
-        const cy_node *path = pattern->kids[i];
-        for (size_t j = 0; j < path->nkids; j++) {
-            const cy_node *r = path->kids[j];
-            if (r->kind != CY_REL) continue;
-            size_t ntypes = 0;
-            int range = 0;
-            for (size_t k = 0; k < r->nkids; k++) {
-                if (r->kids[k]->kind == CY_TYPES) ntypes = r->kids[k]->nkids;
-                if (r->kids[k]->kind == CY_RANGE) range = 1;
-            }
-            if (ntypes != 1)
-                return bsp_err(BSP_EINVAL, "%d:%d: %s needs exactly one relationship type, got %zu", r->line,
-                               r->col, clause, ntypes);
-            if (range)
-                return bsp_err(BSP_EINVAL, "%d:%d: %s cannot make a variable-length relationship", r->line, r->col,
-                               clause);
-            if (strcmp(clause, "CREATE") == 0 && strcmp(r->op, "--") == 0)
-                return bsp_err(BSP_EINVAL, "%d:%d: CREATE needs a directed relationship (-> or <-)", r->line, r->col);
-        }
-    }
-    return BSP_OK;
-}
-
 /* A variable of the enclosing query in e, if any. Label and type names, map keys and the
  * bodies of comprehensions (which bind their own variables) are not looked into. */
 static const cy_node *free_var(const cy_node *e)
@@ -1548,46 +1507,24 @@ static int check_skip_limit(const cy_node *e, const char *what)
     switch (lit->kind) {
     case CY_INT:
         if ((lit->i < 0) != (neg && lit->i != 0))
-            return bsp_err(BSP_EINVAL, "%d:%d: %s must not be negative", e->line, e->col, what);
+            return bsp_err(BSP_EINVAL, "%d:%d: NegativeIntegerArgument: %s must not be negative", e->line, e->col, what);
         break;
     case CY_FLOAT: case CY_STRING: case CY_TRUE: case CY_FALSE: case CY_LIST: case CY_MAP:
-        return bsp_err(BSP_EINVAL, "%d:%d: %s must be an integer", e->line, e->col, what);
+        return bsp_err(BSP_EINVAL, "%d:%d: InvalidArgumentType: %s must be an integer", e->line, e->col, what);
     default: break;
     }
     const cy_node *v = free_var(e);
     if (v)
-        return bsp_err(BSP_EINVAL, "%d:%d: %s must be a constant expression, not use %s%.*s", v->line, v->col, what,
+        return bsp_err(BSP_EINVAL, "%d:%d: NonConstantExpression: %s must be a constant expression, not use %s%.*s", v->line, v->col, what,
                        v->kind == CY_VAR ? "variable " : "a pattern", v->kind == CY_VAR ? (int)v->slen : 0,
                        v->kind == CY_VAR ? v->s : "");
     return BSP_OK;
 }
 
-/* The column an item names: its alias, a variable's name, else its source text. */
-static void item_name(const cy_node *it, const char **s, size_t *n)
-{
-    if (it->s) *s = it->s, *n = it->slen;
-    else if (it->nkids && it->kids[0]->kind == CY_VAR) *s = it->kids[0]->s, *n = it->kids[0]->slen;
-    else *s = it->text ? it->text : "", *n = it->text ? it->textlen : 0;
-}
-
-static int cmp_items(const void *a, const void *b)
-{
-    const cy_node *x = *(const cy_node *const *)a, *y = *(const cy_node *const *)b;
-    const char *xs, *ys;
-    size_t xn, yn;
-    item_name(x, &xs, &xn);
-    item_name(y, &ys, &yn);
-    int c = memcmp(xs, ys, xn < yn ? xn : yn);
-    if (c) return c;
-    if (xn != yn) return xn < yn ? -1 : 1;
-    return x->line != y->line ? (x->line < y->line ? -1 : 1) : (x->col > y->col) - (x->col < y->col);
-}
-
-/* WITH / RETURN items: distinct column names (ColumnNameConflict); in WITH an expression
- * other than a variable needs AS (NoExpressionAlias). */
+/* ORDER BY may aggregate only when its WITH / RETURN does (TCK InvalidAggregation). Column
+ * names and WITH aliases are the translator's checks. */
 static int check_items(const cy_node *proj)
 {
-    /* ORDER BY may aggregate only when the projection does (TCK InvalidAggregation) */
     const cy_node *order_agg = NULL;
     int grouped = 0;
     for (size_t i = 0; i < proj->nkids; i++) {
@@ -1596,36 +1533,10 @@ static int check_items(const cy_node *proj)
         if (k->kind == CY_ORDER) order_agg = find_aggregate(k);
     }
     if (order_agg && !grouped)
-        return bsp_err(BSP_EINVAL, "%d:%d: ORDER BY cannot aggregate (%s) when the %s items do not", order_agg->line,
-                       order_agg->col, order_agg->kind == CY_COUNT_STAR ? "count" : order_agg->s,
+        return bsp_err(BSP_EINVAL, "%d:%d: InvalidAggregation: ORDER BY cannot aggregate (%s) when the %s items do not",
+                       order_agg->line, order_agg->col, order_agg->kind == CY_COUNT_STAR ? "count" : order_agg->s,
                        proj->kind == CY_WITH ? "WITH" : "RETURN");
-    size_t n = 0;
-    for (size_t i = 0; i < proj->nkids; i++) {
-        const cy_node *it = proj->kids[i];
-        if (it->kind != CY_ITEM) continue;
-        if (proj->kind == CY_WITH && !it->s && it->kids[0]->kind != CY_VAR)
-            return bsp_err(BSP_EINVAL, "%d:%d: an expression in WITH needs a name (AS alias)", it->line, it->col);
-        n++;
-    }
-    if (n < 2) return BSP_OK;
-    const cy_node **items = malloc(n * sizeof *items);
-    if (!items) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
-    n = 0;
-    for (size_t i = 0; i < proj->nkids; i++)
-        if (proj->kids[i]->kind == CY_ITEM) items[n++] = proj->kids[i];
-    qsort(items, n, sizeof *items, cmp_items);
-    int rc = BSP_OK;
-    for (size_t i = 1; i < n && !rc; i++) {
-        const char *a, *b;
-        size_t an, bn;
-        item_name(items[i - 1], &a, &an);
-        item_name(items[i], &b, &bn);
-        if (an == bn && memcmp(a, b, an) == 0)
-            rc = bsp_err(BSP_EINVAL, "%d:%d: column name '%.*s' is used twice", items[i]->line, items[i]->col,
-                         (int)(bn > 60 ? 60 : bn), b);
-    }
-    free(items);
-    return rc;
+    return BSP_OK;
 }
 
 /* One SET item: n.p = e | n = e | n += e | n:A:B */
@@ -1707,8 +1618,8 @@ static int delete_clause(parser *p, cy_node **out)
         cy_node *e;
         TRY(expr(p, &e));
         if (e->kind == CY_HAS_LABELS) /* TCK InvalidDelete */
-            return bsp_err(BSP_EINVAL, "%d:%d: DELETE removes nodes, relationships or paths; to remove a label "
-                           "use REMOVE n:Label", e->line, e->col);
+            return bsp_err(BSP_EINVAL, "%d:%d: InvalidDelete: DELETE removes nodes, relationships or paths; to "
+                           "remove a label use REMOVE n:Label", e->line, e->col);
         TRY(cy_add(d, e));
         if (p->tok.kind != TK_COMMA) break;
         TRY(advance(p));
@@ -1726,7 +1637,6 @@ static int merge_clause(parser *p, cy_node **out)
     cy_node *path;
     TRY(path_pattern(p, &path));
     TRY(cy_add(pt, path));
-    TRY(check_created_rels(pt, "MERGE"));
     TRY(cy_add(m, pt));
     while (is_kw(p, "ON")) {
         NEW(on, CY_ON);
@@ -1775,7 +1685,6 @@ static int single_query(parser *p, cy_node **out)
             int rc = pattern(p, &pt);
             p->in_create = 0;
             TRY(rc);
-            TRY(check_created_rels(pt, "CREATE"));
             TRY(cy_add(cr, pt));
             c = cr;
         } else if (is_kw(p, "CALL")) TRY(call_clause(p, &c));
@@ -1799,7 +1708,7 @@ static int single_query(parser *p, cy_node **out)
         cy_node *c = q->kids[i];
         for (size_t j = 0; c->kind == CY_CALL && j < c->nkids; j++)
             if (c->kids[j]->kind == CY_YIELD && c->kids[j]->nkids && c->kids[j]->kids[0]->kind == CY_STAR)
-                return bsp_err(BSP_EINVAL, "%d:%d: YIELD * is only allowed in a standalone CALL",
+                return bsp_err(BSP_EINVAL, "%d:%d: UnexpectedSyntax: YIELD * is only allowed in a standalone CALL",
                                c->kids[j]->line, c->kids[j]->col);
     }
     *out = q;
