@@ -31,6 +31,16 @@ static int lex_err(const cy_lexer *lx, size_t pos, const char *what)
 static int is_ident_start(unsigned char c) { return isalpha(c) || c == '_' || c >= 0x80; }
 static int is_ident_char(unsigned char c) { return isalnum(c) || c == '_' || c >= 0x80; }
 
+/* U+2000..U+206F (General Punctuation: dashes, typographic quotes, ...) and U+2212 (minus
+ * sign): look like operators, so they may not be part of an unquoted name (TCK
+ * InvalidUnicodeCharacter for `42 — 41`). */
+static int is_punct_utf8(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n < 3 || u[0] != 0xE2) return 0;
+    return u[1] == 0x80 || (u[1] == 0x81 && u[2] <= 0xAF) || (u[1] == 0x88 && u[2] == 0x92);
+}
+
 static int skip_space(cy_lexer *lx)
 {
     for (;;) {
@@ -53,7 +63,7 @@ static int skip_space(cy_lexer *lx)
                 if (lx->pos + 1 >= lx->len) {
                     lx->line = line;
                     lx->line_start = ls;
-                    return lex_err(lx, start, "unterminated comment");
+                    return lex_err(lx, start, "UnexpectedSyntax: unterminated comment");
                 }
                 if (lx->src[lx->pos] == '*' && lx->src[lx->pos + 1] == '/') {
                     lx->pos += 2;
@@ -114,7 +124,7 @@ static int lex_string(cy_lexer *lx, cy_token *t)
             free(out);
             lx->line = line;
             lx->line_start = ls;
-            return lex_err(lx, start, "unterminated string literal");
+            return lex_err(lx, start, "UnexpectedSyntax: unterminated string literal");
         }
         char c = lx->src[lx->pos];
         if (c == q) {
@@ -133,7 +143,7 @@ static int lex_string(cy_lexer *lx, cy_token *t)
         size_t esc = lx->pos;
         if (lx->pos + 1 >= lx->len) {
             free(out);
-            return lex_err(lx, esc, "unterminated string literal");
+            return lex_err(lx, esc, "UnexpectedSyntax: unterminated string literal");
         }
         char e = lx->src[lx->pos + 1];
         lx->pos += 2;
@@ -154,8 +164,8 @@ static int lex_string(cy_lexer *lx, cy_token *t)
                 int h = lx->pos < lx->len ? hexval(lx->src[lx->pos]) : -1;
                 if (h < 0) {
                     free(out);
-                    return lex_err(lx, esc, e == 'u' ? "\\u needs 4 hex digits"
-                                                     : "\\U needs 8 hex digits");
+                    return lex_err(lx, esc, e == 'u' ? "InvalidUnicodeLiteral: \\u needs 4 hex digits"
+                                                     : "InvalidUnicodeLiteral: \\U needs 8 hex digits");
                 }
                 cp = cp * 16 + (uint32_t)h;
                 lx->pos++;
@@ -163,13 +173,13 @@ static int lex_string(cy_lexer *lx, cy_token *t)
             /* \uXXXX is 6 source bytes and at most 3 UTF-8 bytes; \U is 10 and at most 4 */
             if (put_utf8(out, &n, cp) != 0) {
                 free(out);
-                return lex_err(lx, esc, "escape is not a valid code point");
+                return lex_err(lx, esc, "InvalidUnicodeLiteral: escape is not a valid code point");
             }
             break;
         }
         default:
             free(out);
-            return lex_err(lx, esc, "unknown escape sequence in string literal");
+            return lex_err(lx, esc, "UnexpectedSyntax: unknown escape sequence in string literal");
         }
     }
     out[n] = 0;
@@ -191,14 +201,14 @@ static int lex_number(cy_lexer *lx, cy_token *t)
         size_t nd = 0;
         while (p < lx->len && is_ident_char((unsigned char)s[p])) {
             int h = hexval(s[p]);
-            if (h < 0 || h >= base) return lex_err(lx, start, "malformed integer literal");
-            if (v > (UINT64_C(1) << 63) / (uint64_t)base) return lex_err(lx, start, "integer literal too large");
+            if (h < 0 || h >= base) return lex_err(lx, start, "InvalidNumberLiteral: malformed integer literal");
+            if (v > (UINT64_C(1) << 63) / (uint64_t)base) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
             v = v * (uint64_t)base + (uint64_t)h;
-            if (v > (UINT64_C(1) << 63)) return lex_err(lx, start, "integer literal too large");
+            if (v > (UINT64_C(1) << 63)) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
             p++;
             nd++;
         }
-        if (!nd) return lex_err(lx, start, "malformed integer literal");
+        if (!nd) return lex_err(lx, start, "InvalidNumberLiteral: malformed integer literal");
         t->kind = TK_INT;
         t->u = v;
         lx->pos = p;
@@ -221,10 +231,10 @@ static int lex_number(cy_lexer *lx, cy_token *t)
         }
     }
     if (p < lx->len && is_ident_char((unsigned char)s[p]))
-        return lex_err(lx, start, "malformed number literal");
+        return lex_err(lx, start, "InvalidNumberLiteral: malformed number literal");
     char small[64], *buf = small;
     if (p - start >= sizeof small) {
-        if (!is_float) return lex_err(lx, start, "integer literal too large");
+        if (!is_float) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
         buf = malloc(p - start + 1); /* floats may have any number of digits */
         if (!buf) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
     }
@@ -234,12 +244,12 @@ static int lex_number(cy_lexer *lx, cy_token *t)
         t->kind = TK_FLOAT;
         t->f = strtod(buf, NULL);
         if (buf != small) free(buf);
-        if (isinf(t->f)) return lex_err(lx, start, "floating point literal too large");
+        if (isinf(t->f)) return lex_err(lx, start, "FloatingPointOverflow: floating point literal too large");
     } else {
         uint64_t v = 0;
         for (size_t i = 0; buf[i]; i++) {
             uint64_t d = (uint64_t)(buf[i] - '0');
-            if (v > ((UINT64_C(1) << 63) - d) / 10) return lex_err(lx, start, "integer literal too large");
+            if (v > ((UINT64_C(1) << 63) - d) / 10) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
             v = v * 10 + d;
         }
         t->kind = TK_INT;
@@ -267,7 +277,12 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
     char c1 = lx->pos + 1 < lx->len ? s[lx->pos + 1] : 0;
     if (is_ident_start(c)) {
         size_t p = lx->pos;
-        while (p < lx->len && is_ident_char((unsigned char)s[p])) p++;
+        while (p < lx->len && is_ident_char((unsigned char)s[p])) {
+            if (is_punct_utf8(s + p, lx->len - p))
+                return lex_err(lx, p, "InvalidUnicodeCharacter: a Unicode punctuation character (such as a dash "
+                                      "or a typographic quote) cannot stand in a name; backquote it");
+            p++;
+        }
         t->kind = TK_IDENT;
         t->text = malloc(p - lx->pos + 1);
         if (!t->text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -282,7 +297,7 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
         for (;;) {
             if (p >= lx->len) {
                 free(out);
-                return lex_err(lx, start, "unterminated backquoted identifier");
+                return lex_err(lx, start, "UnexpectedSyntax: unterminated backquoted identifier");
             }
             if (s[p] == '`') {
                 if (p + 1 < lx->len && s[p + 1] == '`') {
@@ -295,7 +310,7 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
             }
             if (s[p] == '\n') {
                 free(out);
-                return lex_err(lx, start, "unterminated backquoted identifier");
+                return lex_err(lx, start, "UnexpectedSyntax: unterminated backquoted identifier");
             }
             out[n++] = s[p++];
         }
@@ -309,7 +324,7 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
         size_t p = lx->pos + 1;
         if (p < lx->len && (is_ident_char((unsigned char)s[p]))) {
             while (p < lx->len && is_ident_char((unsigned char)s[p])) p++;
-        } else return lex_err(lx, start, "expected a parameter name after '$'");
+        } else return lex_err(lx, start, "UnexpectedSyntax: expected a parameter name after '$'");
         t->kind = TK_PARAM;
         t->text = malloc(p - lx->pos);
         if (!t->text) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
@@ -367,7 +382,7 @@ int cy_lex_next(cy_lexer *lx, cy_token *t)
             }
             /* fall through */
         default:
-            return lex_err(lx, start, "unexpected character");
+            return lex_err(lx, start, "UnexpectedSyntax: unexpected character");
         }
         lx->pos += two ? 2 : 1;
     }

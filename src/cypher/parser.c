@@ -29,6 +29,7 @@ typedef struct {
     uint8_t *not_path;  /* bit per source byte: a speculative path parse failed here */
     int in_where;       /* parsing a WHERE predicate: pattern predicates are allowed */
     int in_create;      /* parsing CREATE's pattern: `(n $props)` is allowed */
+    int in_rel;         /* inside a relationship's [...]: errors are InvalidRelationshipPattern */
     size_t copied;      /* nodes copied to expand comparison chains, bounded by MAX_COPIED */
     const char *no_agg; /* where an aggregate may not stand ("WHERE", ...), or NULL */
 } parser;
@@ -42,7 +43,7 @@ typedef struct {
 typedef struct {
     cy_lexer lx;
     cy_token tok;
-    int depth, in_where, in_create;
+    int depth, in_where, in_create, in_rel;
     const char *prev_end, *no_agg;
 } pstate;
 
@@ -54,6 +55,7 @@ static int save(const parser *p, pstate *st)
     st->prev_end = p->prev_end;
     st->in_where = p->in_where;
     st->in_create = p->in_create;
+    st->in_rel = p->in_rel;
     st->no_agg = p->no_agg;
     if (p->tok.text) {
         st->tok.text = malloc(p->tok.text_len + 1);
@@ -72,6 +74,7 @@ static void restore(parser *p, pstate *st)
     p->prev_end = st->prev_end;
     p->in_where = st->in_where;
     p->in_create = st->in_create;
+    p->in_rel = st->in_rel;
     p->no_agg = st->no_agg;
     p->pending = NULL;
 }
@@ -112,7 +115,8 @@ static int expected(parser *p, const char *what)
 {
     char got[64];
     describe(&p->tok, got, sizeof got);
-    return bsp_err(BSP_EINVAL, "%d:%d: expected %s, got %s", p->tok.line, p->tok.col, what, got);
+    return bsp_err(BSP_EINVAL, "%d:%d: %s: expected %s, got %s", p->tok.line, p->tok.col,
+                   p->in_rel ? "InvalidRelationshipPattern" : "UnexpectedSyntax", what, got);
 }
 
 static int is_kw(const parser *p, const char *kw)
@@ -668,7 +672,7 @@ static int atom(parser *p, cy_node **out)
     switch (t->kind) {
     case TK_INT: {
         if (t->u > (uint64_t)INT64_MAX)
-            return bsp_err(BSP_EINVAL, "%d:%d: integer literal too large", t->line, t->col);
+            return bsp_err(BSP_EINVAL, "%d:%d: IntegerOverflow: integer literal too large", t->line, t->col);
         NEW(n, CY_INT);
         n->i = (int64_t)t->u;
         *out = n;
@@ -1139,10 +1143,12 @@ static int label_list(parser *p, cy_node *owner, cy_kind k)
 /* A pattern's {k: v} map: its values are expressions, where CREATE's leniency ends. */
 static int pattern_props(parser *p, cy_node **out)
 {
-    int saved = p->in_create;
+    int saved = p->in_create, saved_rel = p->in_rel;
     p->in_create = 0;
+    p->in_rel = 0;
     int rc = map_literal(p, out);
     p->in_create = saved;
+    p->in_rel = saved_rel;
     return rc;
 }
 
@@ -1171,7 +1177,7 @@ static int range_bound(parser *p, cy_node **out)
 {
     if (p->tok.kind == TK_INT) {
         if (p->tok.u > (uint64_t)INT64_MAX)
-            return bsp_err(BSP_EINVAL, "%d:%d: integer literal too large", p->tok.line, p->tok.col);
+            return bsp_err(BSP_EINVAL, "%d:%d: IntegerOverflow: integer literal too large", p->tok.line, p->tok.col);
         NEW(n, CY_INT);
         n->i = (int64_t)p->tok.u;
         *out = n;
@@ -1189,6 +1195,7 @@ static int rel_pattern(parser *p, int left, cy_node **out)
     TRY(expect_kind(p, TK_MINUS, "'-' in relationship pattern"));
     if (p->tok.kind == TK_LBRACK) {
         TRY(advance(p));
+        p->in_rel = 1;
         if (p->tok.kind == TK_IDENT && !is_reserved(p)) TRY(name(p, r, 0, "a variable"));
         if (p->tok.kind == TK_COLON) {
             NEW(ty, CY_TYPES);
@@ -1234,6 +1241,7 @@ static int rel_pattern(parser *p, int left, cy_node **out)
             TRY(cy_add(r, m));
         }
         TRY(expect_kind(p, TK_RBRACK, "']' after relationship pattern"));
+        p->in_rel = 0;
     }
     TRY(expect_kind(p, TK_MINUS, "'-' after relationship pattern"));
     int right = 0;
@@ -1547,7 +1555,7 @@ static int set_item(parser *p, cy_node **out)
     TRY(lookups(p, &t));
     if (p->tok.kind == TK_COLON) {
         if (t->kind != CY_VAR)
-            return bsp_err(BSP_EINVAL, "%d:%d: expected a variable before labels in SET", it->line, it->col);
+            return bsp_err(BSP_EINVAL, "%d:%d: UnexpectedSyntax: expected a variable before labels in SET", it->line, it->col);
         it->op = "set-labels";
         TRY(cy_add(it, t));
         TRY(label_list(p, it, CY_LABELS));
@@ -1555,7 +1563,7 @@ static int set_item(parser *p, cy_node **out)
         return BSP_OK;
     }
     if (t->kind != CY_VAR && t->kind != CY_PROP)
-        return bsp_err(BSP_EINVAL, "%d:%d: expected a variable or a property to SET", it->line, it->col);
+        return bsp_err(BSP_EINVAL, "%d:%d: UnexpectedSyntax: expected a variable or a property to SET", it->line, it->col);
     if (p->tok.kind == TK_EQ) it->op = "=";
     else if (p->tok.kind == TK_PLUSEQ && t->kind == CY_VAR) it->op = "+=";
     else return expected(p, t->kind == CY_VAR ? "'=', '+=' or ':' in SET" : "'=' in SET");
@@ -1589,7 +1597,7 @@ static int remove_clause(parser *p, cy_node **out)
         TRY(lookups(p, &t));
         if (p->tok.kind == TK_COLON) {
             if (t->kind != CY_VAR)
-                return bsp_err(BSP_EINVAL, "%d:%d: expected a variable before labels in REMOVE", it->line, it->col);
+                return bsp_err(BSP_EINVAL, "%d:%d: UnexpectedSyntax: expected a variable before labels in REMOVE", it->line, it->col);
             it->op = "remove-labels";
             TRY(cy_add(it, t));
             TRY(label_list(p, it, CY_LABELS));
@@ -1730,7 +1738,7 @@ static int union_query(parser *p, cy_node **out)
             if (accept_kw(p, "ALL", &rc)) kind = "all";
             TRY(rc);
             if (u->op && strcmp(u->op, kind) != 0)
-                return bsp_err(BSP_EINVAL, "%d:%d: cannot mix UNION and UNION ALL", p->tok.line, p->tok.col);
+                return bsp_err(BSP_EINVAL, "%d:%d: InvalidClauseComposition: cannot mix UNION and UNION ALL", p->tok.line, p->tok.col);
             u->op = kind;
             TRY(single_query(p, &q));
             TRY(cy_add(u, q));

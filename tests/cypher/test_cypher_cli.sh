@@ -49,7 +49,7 @@ out=$("$BSP_CLI" cypher :memory: "UNWIND [2, 1] AS x RETURN x ORDER BY x")
 # errors: class and position, exit 1; a database graph is read-only for now
 set +e
 err=$(cy "MATCH (n RETURN n" 2>&1); [ $? -eq 1 ] || fail "syntax exit"
-grep -q 'SyntaxError: 1:10: expected' <<<"$err" || fail "syntax message: $err"
+grep -q 'SyntaxError: 1:10: UnexpectedSyntax: expected' <<<"$err" || fail "syntax message: $err"
 err=$(cy "RETURN nope" 2>&1); grep -q 'UndefinedVariable' <<<"$err" || fail "undefined: $err"
 err=$(cy "CREATE (:X)" 2>&1); [ $? -eq 1 ] && grep -q 'not supported' <<<"$err" || fail "create on db: $err"
 err=$("$BSP_CLI" cypher "$d/nope" "RETURN 1" 2>&1); [ $? -eq 1 ] || fail "missing db: $err"
