@@ -189,6 +189,18 @@ static int lex_string(cy_lexer *lx, cy_token *t)
     return BSP_OK;
 }
 
+/* A number run into letters (12abc, 0x1G): one TK_BADNUM token up to the end of the word.
+ * The parser reports it where it expected something else (`{1a: 1}`: a map key), and as
+ * InvalidNumberLiteral where a literal may stand. t->u = 1 for a hex/octal integer. */
+static int bad_number(cy_lexer *lx, cy_token *t, size_t p, int integer)
+{
+    while (p < lx->len && is_ident_char((unsigned char)lx->src[p])) p++;
+    t->kind = TK_BADNUM;
+    t->u = (uint64_t)integer;
+    lx->pos = p;
+    return BSP_OK;
+}
+
 static int lex_number(cy_lexer *lx, cy_token *t)
 {
     const char *s = lx->src;
@@ -201,14 +213,14 @@ static int lex_number(cy_lexer *lx, cy_token *t)
         size_t nd = 0;
         while (p < lx->len && is_ident_char((unsigned char)s[p])) {
             int h = hexval(s[p]);
-            if (h < 0 || h >= base) return lex_err(lx, start, "InvalidNumberLiteral: malformed integer literal");
+            if (h < 0 || h >= base) return bad_number(lx, t, p, 1);
             if (v > (UINT64_C(1) << 63) / (uint64_t)base) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
             v = v * (uint64_t)base + (uint64_t)h;
             if (v > (UINT64_C(1) << 63)) return lex_err(lx, start, "IntegerOverflow: integer literal too large");
             p++;
             nd++;
         }
-        if (!nd) return lex_err(lx, start, "InvalidNumberLiteral: malformed integer literal");
+        if (!nd) return bad_number(lx, t, p, 1);
         t->kind = TK_INT;
         t->u = v;
         lx->pos = p;
@@ -231,7 +243,7 @@ static int lex_number(cy_lexer *lx, cy_token *t)
         }
     }
     if (p < lx->len && is_ident_char((unsigned char)s[p]))
-        return lex_err(lx, start, "InvalidNumberLiteral: malformed number literal");
+        return bad_number(lx, t, p, 0);
     char small[64], *buf = small;
     if (p - start >= sizeof small) {
         if (!is_float) return lex_err(lx, start, "IntegerOverflow: integer literal too large");

@@ -13,7 +13,8 @@ typedef enum {
     TK_LPAREN, TK_RPAREN, TK_LBRACK, TK_RBRACK, TK_LBRACE, TK_RBRACE,
     TK_COMMA, TK_DOT, TK_DOTDOT, TK_COLON, TK_SEMI, TK_PIPE,
     TK_EQ, TK_NE, TK_LT, TK_GT, TK_LE, TK_GE,
-    TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_PERCENT, TK_CARET, TK_PLUSEQ
+    TK_PLUS, TK_MINUS, TK_STAR, TK_SLASH, TK_PERCENT, TK_CARET, TK_PLUSEQ,
+    TK_BADNUM /* a number run into letters: an error wherever it stands */
 } cy_tok_kind;
 
 typedef struct {

@@ -710,6 +710,9 @@ static int atom(parser *p, cy_node **out)
     }
     case TK_LBRACK: return bracket(p, out);
     case TK_LBRACE: return map_literal(p, out);
+    case TK_BADNUM:
+        return bsp_err(BSP_EINVAL, "%d:%d: InvalidNumberLiteral: malformed %s literal", t->line, t->col,
+                       t->u ? "integer" : "number");
     case TK_IDENT: break;
     default: return expected(p, "an expression");
     }

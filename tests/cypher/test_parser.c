@@ -152,6 +152,9 @@ static void test_errors(void)
     FAILS("RETURN 99999999999999999999", "1:8: IntegerOverflow: integer literal too large");
     FAILS("RETURN 12abc", "1:8: InvalidNumberLiteral: malformed number literal");
     FAILS("RETURN 0xZZ", "1:8: InvalidNumberLiteral: malformed integer literal");
+    FAILS("RETURN {1B2c3e67: 1}", "1:9: UnexpectedSyntax: expected a map key, got '1B2c3e67'");
+    FAILS("RETURN 0x1A2b3j4D5E6f7 AS x", "1:8: InvalidNumberLiteral: malformed integer literal");
+    FAILS("MATCH (n) RETURN n.1a", "1:19: UnexpectedSyntax: expected end of query after RETURN, got '.1a'");
     FAILS("RETURN 1 # 2", "1:10: UnexpectedSyntax: unexpected character");
     FAILS("MATCH (a)-[r:T->(b) RETURN a", "1:15: InvalidRelationshipPattern: expected ']' after relationship pattern, got '-'");
     FAILS("MATCH (a)-[:]->(b) RETURN a", "1:13: InvalidRelationshipPattern: expected a relationship type, got ']'");
