@@ -37,6 +37,8 @@ static int sql_err(sqlite3 *db, const char *what)
         if (strncmp(m, classes[i], strlen(classes[i])) == 0) return bsp_err(BSP_EINVAL, "%s", m);
     /* an aggregate where SQL cannot have one (ORDER BY of a WITH that does not aggregate,
      * nested aggregates, ...) is Cypher's compile-time InvalidAggregation */
+    if (strncmp(m, "no such function: cy_f_", 23) == 0)
+        return bsp_err(BSP_EINVAL, "SyntaxError: UnknownFunction: %s()", m + 23);
     if (strncmp(m, "misuse of aggregate", 19) == 0)
         return bsp_err(BSP_EINVAL, "SyntaxError: InvalidAggregation: %s", m);
     return bsp_err(BSP_EINVAL, "Error: %s (%s)", m, what);

@@ -209,7 +209,8 @@ static const cy_node *props_of(const cy_node *n)
 }
 
 /* A node of a MATCH pattern: the bound variable, or a new cy_nodes alias. */
-static int match_node(tr *t, const cy_node *n, pat_ctx *pc, const binding **out)
+/* *out is a copy: later pushes may move the scope's array. */
+static int match_node(tr *t, const cy_node *n, pat_ctx *pc, binding *out)
 {
     const binding *b = n->s ? scope_find(&t->sc, n->s) : NULL;
     if (b && (b->kind == B_REL || (b->kind == B_VALUE && b->vtype)))
@@ -246,7 +247,7 @@ static int match_node(tr *t, const cy_node *n, pat_ctx *pc, const binding **out)
     if (rc) return rc;
     const cy_node *m = props_of(n);
     if (m && (rc = props_conds(t, m, b->e[2], pc))) return rc;
-    *out = b;
+    *out = *b;
     return BSP_OK;
 }
 
@@ -329,26 +330,26 @@ static int match_rel(tr *t, const cy_node *r, const char *l, const char *rr, pat
 static int match_path(tr *t, const cy_node *path, pat_ctx *pc)
 {
     size_t n = path->nkids;
-    const binding *prev = NULL;
+    binding prev;
     int rc = match_node(t, path->kids[0], pc, &prev);
     if (rc) return rc;
-    const char *prev_id = prev->e[0];
+    const char *prev_id = prev.e[0];
     sbuf pv = {0};
     sb_puts(&pv, "cy_path(");
-    sb_puts(&pv, tr_binding_value(t, prev));
+    sb_puts(&pv, tr_binding_value(t, &prev));
     for (size_t i = 1; i + 1 < n; i += 2) {
-        const binding *next = NULL;
+        binding next;
         if ((rc = match_node(t, path->kids[i + 1], pc, &next))) goto out;
         const char *part = "";
         bool varlen = false;
-        if ((rc = match_rel(t, path->kids[i], prev_id, next->e[0], pc, &part, &varlen))) goto out;
+        if ((rc = match_rel(t, path->kids[i], prev_id, next.e[0], pc, &part, &varlen))) goto out;
         sb_puts(&pv, ", ");
         sb_puts(&pv, part);
         if (!varlen) {
             sb_puts(&pv, ", ");
-            sb_puts(&pv, tr_binding_value(t, next));
+            sb_puts(&pv, tr_binding_value(t, &next));
         }
-        prev_id = next->e[0];
+        prev_id = next.e[0];
     }
     sb_puts(&pv, ")");
     if (path->s) {
@@ -743,6 +744,7 @@ static int clause_project(tr *t, const cy_node *c, bool final, const char **sql_
     if (final) {
         cy_plan *p = t->plan;
         p->columns = calloc(n ? n : 1, sizeof *p->columns);
+        p->ncolumns = 0;  /* a UNION's earlier part kept its own array */
         if (!p->columns) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
         for (size_t i = 0; i < n; i++) {
             p->columns[i] = strdup(items[i].name);
@@ -1104,6 +1106,7 @@ static int clause_call(tr *t, const cy_node *c, bool standalone)
         sb_puts(&q, "SELECT ");
         cy_plan *p = t->plan;
         p->columns = calloc(ny ? ny : 1, sizeof *p->columns);
+        p->ncolumns = 0;
         if (!p->columns) return bsp_err(BSP_ENOMEM, "cypher: out of memory");
         for (size_t i = 0; i < ny; i++) {
             if (i) sb_puts(&q, ", ");
