@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bindspace/cypher.h"
 #include "bindspace/search.h"
 #include "bindspace/sql.h"
 #include "cli/cli.h"
@@ -166,6 +167,42 @@ int cmd_demo(int argc, char **argv)
             ok = 0;
         }
         sqlite3_close(db);
+    }
+    /* the same top-5 through Cypher: translated to the table's top-k */
+    bsp_cypher_session *cs = NULL;
+    if (bsp_cypher_open(dir, &cs) == BSP_OK) {
+        char *qlit = malloc(2 * BSP_BYTES + 16);
+        uint8_t qb[BSP_BYTES];
+        bsp_fp_to_bytes(qb, q);
+        if (qlit) {
+            memcpy(qlit, "fp_unhex('", 10);
+            for (int i = 0; i < BSP_BYTES; i++) snprintf(qlit + 10 + 2 * i, 3, "%02x", qb[i]);
+            memcpy(qlit + 10 + 2 * BSP_BYTES, "')", 3);
+        }
+        const char *cq = "MATCH (n) RETURN id(n) AS addr, n.label AS label, "
+                         "hamming_distance(n.fingerprint, $q) AS d "
+                         "ORDER BY hamming_distance(n.fingerprint, $q) LIMIT 5";
+        printf("== Cypher: %s\n", cq);
+        bsp_cypher_param prm = {"q", qlit ? qlit : "null"};
+        bsp_cypher_result *r = NULL;
+        int same = 0;
+        if (qlit && bsp_cypher_exec(cs, cq, &prm, 1, &r) == BSP_OK) {
+            size_t rows = bsp_cypher_result_nrows(r);
+            same = rows == nh;
+            for (size_t i = 0; i < rows; i++) {
+                printf("  #%zu  addr %s  %-12s distance %s\n", i + 1, bsp_cypher_result_cell(r, i, 0),
+                       bsp_cypher_result_cell(r, i, 1), bsp_cypher_result_cell(r, i, 2));
+                if (i < nh && strtoull(bsp_cypher_result_cell(r, i, 2), NULL, 10) != hits[i].distance) same = 0;
+            }
+            bsp_cypher_result_free(r);
+        } else fprintf(stderr, "bindspace demo: %s\n", bsp_errmsg());
+        printf("   Cypher top-5 distances equal the C API's: %s\n", same ? "yes" : "NO");
+        ok = ok && same;
+        free(qlit);
+        bsp_cypher_close(cs);
+    } else {
+        fprintf(stderr, "bindspace demo: %s\n", bsp_errmsg());
+        ok = 0;
     }
 #endif
     bsp_dataset_free(ds);
