@@ -8,7 +8,8 @@
  * with no floating point. A clause or member that is absent gets a neutral threshold that
  * every record passes (min 0, max 255, all-ones sets, empty bloom mask); the evaluator skips
  * the words of absent clauses only so as not to touch their cache lines (pred_lines), and the
- * version check depends on whether any clause is present (§6.1: on a record whose schema_version ≠ 1
+ * version check (done after the clauses, so that a scan reads its line only for records whose
+ * clauses pass) depends on whether any clause is present (§6.1: on a record whose schema_version ≠ 1
  * every present clause fails, and the empty predicate passes every record). */
 #ifndef BSP_FP_PREDICATE_IMPL_H
 #define BSP_FP_PREDICATE_IMPL_H
@@ -81,15 +82,16 @@ struct bsp_predicate {
     char desc[256]; /* bsp_predicate_describe */
 };
 
-/* The record's 64-byte cache lines (0..31) that pred_eval_sidecar reads for p, as a bit mask:
- * a scan prefetches exactly these, and a rejected record costs only them. Line 27 holds the
- * schema version (word 223), 26 the ANI, NARS and kind/verb words (208-211), 28 the RL words
- * (224-227), 30 the bloom words (244-247), 31 the graph metrics (248). */
+/* The record's 64-byte cache lines (0..31) that pred_eval_clauses reads for p, as a bit mask:
+ * 26 holds the ANI, NARS and kind/verb words (208-211), 28 the RL words (224-227), 30 the bloom
+ * words (244-247), 31 the graph metrics (248). The schema version (word 223) is line 27
+ * (PRED_VERSION_LINE), read by pred_version_ok. A scan prefetches the clause lines, tests the
+ * clauses, and reads the version line only for the records whose clauses pass, so a record
+ * rejected by its clauses costs only their lines (1 of 32 for a graph predicate). */
+#define PRED_VERSION_LINE 27
 static inline uint32_t pred_lines(const struct bsp_predicate *p)
 {
     uint32_t c = p->clauses, m = 0;
-    if (!c) return 0;
-    m |= 1u << 27;
     if (c & (PRED_ANI | PRED_NARS | PRED_KIND)) m |= 1u << 26;
     if (c & PRED_RL) m |= 1u << 28;
     if (c & PRED_BLOOM) m |= 1u << 30;
@@ -97,15 +99,16 @@ static inline uint32_t pred_lines(const struct bsp_predicate *p)
     return m;
 }
 
-/* Evaluate on the sidecar words s[0..47] = record words 208..255. Only the words of the
- * clauses present are read (one perfectly predicted branch per group of clauses sharing a
- * cache line); inside a group the absent members have neutral thresholds, so the tests are
- * branch-free. */
-static inline bool pred_eval_sidecar(const struct bsp_predicate *p, const uint64_t *s)
+/* §6.1: on a record whose schema_version is not 1 every present clause fails. */
+static inline bool pred_version_ok(const uint64_t *s) { return (s[PRED_W_VERSION] >> 56) == 1; }
+
+/* The clause tests without the version check, on the sidecar words s[0..47] = record words
+ * 208..255. Only the words of the clauses present are read (one perfectly predicted branch per
+ * group of clauses sharing a cache line); inside a group the absent members have neutral
+ * thresholds, so the tests are branch-free. True for the empty predicate. */
+static inline bool pred_eval_clauses(const struct bsp_predicate *p, const uint64_t *s)
 {
     const uint32_t cl = p->clauses;
-    if (!cl) return true;
-    if ((s[PRED_W_VERSION] >> 56) != 1) return false;
     bool ok = true;
     if (cl & (PRED_ANI | PRED_NARS | PRED_KIND)) { /* line 26 */
         const uint64_t nars = s[PRED_W_NARS], edge = s[PRED_W_EDGE];
@@ -140,6 +143,14 @@ static inline bool pred_eval_sidecar(const struct bsp_predicate *p, const uint64
     }
     return best >= p->rl_best_q_min && lo + hi >= p->rl_sum_min &&
            (!p->rl_positive_trend || hi > lo);
+}
+
+/* The predicate on the sidecar words: no clause passes every record; otherwise the clauses
+ * and the schema version (the order of the two tests does not change the value). */
+static inline bool pred_eval_sidecar(const struct bsp_predicate *p, const uint64_t *s)
+{
+    if (!p->clauses) return true;
+    return pred_eval_clauses(p, s) && pred_version_ok(s);
 }
 
 #endif

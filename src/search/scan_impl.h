@@ -66,12 +66,14 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
     for (size_t c0 = i0; c0 < i1; c0 += SCAN_CHUNK) {
         size_t c1 = c0 + SCAN_CHUNK < i1 ? c0 + SCAN_CHUNK : i1, m = 0;
         if (c->pred) {
-            /* The predicate reads only the cache lines of its clauses (c->pl: for a graph
-             * clause words 223 and 248, 2 of the record's 32 lines), so a rejected record
-             * costs those 2 lines. Without help each is a serial miss (a mispredicted
-             * pass/fail branch discards the loads in flight): the lines of the record
-             * SCAN_PRED_PF ahead are prefetched, and the first lines of a passing record are
-             * requested at once, so its distance below starts on lines already in flight. */
+            /* The predicate's clauses read only their cache lines (c->pl: for a graph clause
+             * word 248, 1 of the record's 32 lines), prefetched SCAN_PRED_PF records ahead, so
+             * a record its clauses reject costs that line. Without the prefetch each would be
+             * a serial miss (a mispredicted pass/fail branch discards the loads in flight).
+             * The schema version (line 27) is read only for the records whose clauses pass:
+             * its line is requested when they pass and tested in a second pass over them, and
+             * so are the first lines of their distance. */
+            size_t cand[SCAN_CHUNK], nc = 0;
             for (size_t i = c0; i < c1; i++) {
                 if (i + SCAN_PRED_PF < i1) {
                     const uint64_t *pr = recs + (i + SCAN_PRED_PF) * BSP_WORDS;
@@ -80,14 +82,15 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
                 if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
                 w->candidates++;
                 const uint64_t *r = recs + i * BSP_WORDS;
-                if (!pred_eval_sidecar(c->pred, r + BSP_SIDECAR_WORD)) continue;
+                if (!pred_eval_clauses(c->pred, r + BSP_SIDECAR_WORD)) continue;
+                __builtin_prefetch(r + 8 * PRED_VERSION_LINE);
                 const uint64_t *b0 = r + 16 * (size_t)c->blocks[0];
                 __builtin_prefetch(b0);
                 __builtin_prefetch(b0 + 8);
-                __builtin_prefetch(b0 + 16);
-                __builtin_prefetch(b0 + 24);
-                idx[m++] = i;
+                cand[nc++] = i;
             }
+            for (size_t t = 0; t < nc; t++)
+                if (pred_version_ok(recs + cand[t] * BSP_WORDS + BSP_SIDECAR_WORD)) idx[m++] = cand[t];
         } else {
             for (size_t i = c0; i < c1; i++) {
                 if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
