@@ -477,16 +477,18 @@ static int dec_props(rbuf *r, cv *m, int depth)
     if (rd_u32(r, &n, "map count")) return BSP_ECORRUPT;
     /* every entry takes at least 5 bytes: refuse counts the input cannot hold */
     if (n > (r->n - r->pos) / 5) return CORRUPT(r, "map count %u exceeds the input", n);
-    if (n) {
-        m->u.map.keys = calloc(n, sizeof(char *));
-        m->u.map.vals = calloc(n, sizeof(cv));
-        if (!m->u.map.keys || !m->u.map.vals) return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
-    }
+    /* arrays grow with the entries actually read, so nested forged counts cannot make the
+     * decoder allocate more than a small multiple of the input */
     for (uint32_t i = 0; i < n; i++) {
         size_t at = r->pos;
         char *k;
-        if (rd_name(r, &k, "map key")) return BSP_ECORRUPT;
+        if (grow((void **)&m->u.map.keys, i + 1, sizeof(char *)) ||
+            grow((void **)&m->u.map.vals, i + 1, sizeof(cv)))
+            return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
+        int rk = rd_name(r, &k, "map key");
+        if (rk) return rk;
         m->u.map.keys[i] = k;
+        cv_set_null(&m->u.map.vals[i]);
         m->u.map.n = i + 1;
         if (i > 0 && strcmp(m->u.map.keys[i - 1], k) >= 0)
             return CORRUPT(r, "map keys not strictly increasing at byte %zu", at);
@@ -550,10 +552,11 @@ static int dec(rbuf *r, cv *out, int depth)
         if (rd_u32(r, &n, "list count")) return BSP_ECORRUPT;
         if (n > r->n - r->pos) return CORRUPT(r, "list count %u exceeds the input", n);
         if (kind == CV_PATH && n % 2 == 0) return CORRUPT(r, "Path with %u elements", n);
-        if (n && !(out->u.list.v = calloc(n, sizeof(cv))))
-            return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
         for (uint32_t i = 0; i < n; i++) {
             size_t eat = r->pos;
+            if (grow((void **)&out->u.list.v, i + 1, sizeof(cv)))
+                return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
+            cv_set_null(&out->u.list.v[i]);
             out->u.list.n = i + 1;
             int rc = dec(r, &out->u.list.v[i], depth + 1);
             if (rc) return rc;
@@ -571,11 +574,13 @@ static int dec(rbuf *r, cv *out, int depth)
         if (rd_u64(r, &id, "Node id") || rd_u32(r, &n, "label count")) return BSP_ECORRUPT;
         out->u.node.id = (int64_t)id;
         if (n > (r->n - r->pos) / 4) return CORRUPT(r, "label count %u exceeds the input", n);
-        if (n && !(out->u.node.labels = calloc(n, sizeof(char *))))
-            return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
         for (uint32_t i = 0; i < n; i++) {
+            if (grow((void **)&out->u.node.labels, i + 1, sizeof(char *)))
+                return bsp_err(BSP_ENOMEM, "cypher value: out of memory");
+            out->u.node.labels[i] = NULL;
             out->u.node.nlabels = i + 1;
-            if (rd_name(r, &out->u.node.labels[i], "label")) return BSP_ECORRUPT;
+            int rl = rd_name(r, &out->u.node.labels[i], "label");
+            if (rl) return rl;
         }
         return dec_props_alloc(r, &out->u.node.props, depth);
     }
@@ -588,7 +593,8 @@ static int dec(rbuf *r, cv *out, int depth)
         out->u.rel.id = (int64_t)id;
         out->u.rel.src = (int64_t)s;
         out->u.rel.dst = (int64_t)d;
-        if (rd_name(r, &out->u.rel.type, "relationship type")) return BSP_ECORRUPT;
+        int rt = rd_name(r, &out->u.rel.type, "relationship type");
+        if (rt) return rt;
         return dec_props_alloc(r, &out->u.rel.props, depth);
     }
     default:

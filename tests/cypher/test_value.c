@@ -433,6 +433,23 @@ static void test_decode_rejects(void)
     }
     deep[sizeof deep - 1] = CV_NULL;
     CHECK_ERR(cv_decode(deep, sizeof deep, &w), BSP_ECORRUPT, "nested deeper than 256");
+    /* forged counts at every level: each list claims as many items as bytes remain. The
+     * decoder allocates for items it has read, not for counts it was told (pre-sized arrays
+     * would ask for 250 levels x 1 MB x 40 bytes = 10 GB here). */
+    {
+        size_t total = 1 << 20;
+        uint8_t *bomb = calloc(total, 1);  /* zeros after the headers: null items */
+        memcpy(bomb, CV_MAGIC, 3);
+        size_t at = 3;
+        for (int lvl = 0; lvl < 250; lvl++) {
+            uint32_t remain = (uint32_t)(total - at - 5);
+            bomb[at] = CV_LIST;
+            memcpy(bomb + at + 1, &remain, 4);  /* little-endian host */
+            at += 5;
+        }
+        CHECK_ERR(cv_decode(bomb, total, &w), BSP_ECORRUPT, "truncated kind byte");
+        free(bomb);
+    }
     /* and the encoder refuses to build what the decoder would refuse */
     cv v = vnull();
     for (int i = 0; i < 300; i++) v = vlist(1, v);
