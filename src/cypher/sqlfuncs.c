@@ -1228,6 +1228,7 @@ typedef struct {
     int64_t at;        /* the node this frame stands on */
     ex_edge *es;       /* its relationships not yet on the path, in id order */
     size_t n, next;
+    cv node;           /* its Node value once the steps column asked for it (else null) */
 } ex_frame;
 
 typedef struct {
@@ -1242,7 +1243,8 @@ typedef struct {
     char **types;
     size_t ntypes;
     cv relprops;       /* Map every relationship must match ((a)-[*{k: v}]->(b)), or null */
-    cv rels, steps;    /* the current path */
+    cv rels;           /* the current path's relationships; its nodes are frames[1..].at,
+                        * read from cy_nodes only when the steps column is asked for */
 } expand_cur;
 
 static int expand_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -1267,7 +1269,7 @@ static int expand_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
     expand_cur *c = sqlite3_malloc(sizeof *c);
     if (!c) return SQLITE_NOMEM;
     memset(c, 0, sizeof *c);
-    c->rels.k = c->steps.k = CV_LIST;
+    c->rels.k = CV_LIST;
     c->eof = true;
     *out = &c->base;
     return SQLITE_OK;
@@ -1284,7 +1286,10 @@ static void edges_free(ex_edge *e, size_t n)
 
 static void expand_reset(expand_cur *c)
 {
-    for (size_t i = 0; i < c->nframes; i++) edges_free(c->frames[i].es, c->frames[i].n);
+    for (size_t i = 0; i < c->nframes; i++) {
+        edges_free(c->frames[i].es, c->frames[i].n);
+        cv_free(&c->frames[i].node);
+    }
     c->nframes = 0;
     for (size_t i = 0; i < c->ntypes; i++) free(c->types[i]);
     free(c->types);
@@ -1292,8 +1297,7 @@ static void expand_reset(expand_cur *c)
     c->ntypes = 0;
     cv_free(&c->relprops);
     cv_free(&c->rels);
-    cv_free(&c->steps);
-    c->rels.k = c->steps.k = CV_LIST;
+    c->rels.k = CV_LIST;
     c->eof = true;
     c->rowid = 0;
 }
@@ -1460,11 +1464,8 @@ static void frame_pop(expand_cur *c)
 {
     ex_frame *f = &c->frames[--c->nframes];
     edges_free(f->es, f->n);
-    if (c->nframes) {
-        cv_free(&c->rels.u.list.v[--c->rels.u.list.n]);
-        cv_free(&c->steps.u.list.v[--c->steps.u.list.n]);
-        cv_free(&c->steps.u.list.v[--c->steps.u.list.n]);
-    }
+    cv_free(&f->node);
+    if (c->nframes) cv_free(&c->rels.u.list.v[--c->rels.u.list.n]);
 }
 
 /* Move to the next path of length >= min (depth-first pre-order), or to eof. */
@@ -1480,20 +1481,20 @@ static int expand_advance(expand_cur *c)
         int64_t at = f->at;
         /* in 'both' mode a relationship leads to its other end (a self-loop to itself) */
         int64_t next = c->dir == 1 ? e->dst : c->dir == 2 ? e->src : (e->src == at ? e->dst : e->src);
-        cv r = {.k = CV_REL}, r2, node;
+        cv r = {.k = CV_REL};
         r.u.rel.id = e->id; r.u.rel.src = e->src; r.u.rel.dst = e->dst;
         r.u.rel.type = e->type; r.u.rel.props = e->props;
         e->type = NULL; e->props = NULL;  /* moved into r */
-        if (cv_copy(&r2, &r)) { cv_free(&r); return SQLITE_NOMEM; }
-        int rc = load_node(c, next, &node);
-        if (rc) { cv_free(&r); cv_free(&r2); return rc; }
-        if (cv_list_push(&c->rels, &r) || cv_list_push(&c->steps, &r2) ||
-            cv_list_push(&c->steps, &node)) {
-            cv_free(&r); cv_free(&r2); cv_free(&node);
-            return SQLITE_NOMEM;  /* (the path lists are freed by reset) */
+        if (cv_list_push(&c->rels, &r)) {
+            cv_free(&r);
+            return SQLITE_NOMEM;
         }
         /* now the path has one more relationship than frames - 1: enter its end node */
-        if ((rc = frame_push(c, next)) != SQLITE_OK) return rc;
+        int rc = frame_push(c, next);
+        if (rc != SQLITE_OK) {
+            cv_free(&c->rels.u.list.v[--c->rels.u.list.n]);  /* keep rels = frames - 1 */
+            return rc;
+        }
         if ((int64_t)c->nframes - 1 >= c->min) return SQLITE_OK;
     }
     c->eof = true;
@@ -1581,7 +1582,25 @@ static int expand_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col
     switch (col) {
     case EX_DST: sqlite3_result_int64(ctx, c->frames[c->nframes - 1].at); break;
     case EX_RELS: cv_result(ctx, &c->rels); break;
-    case EX_STEPS: cv_result(ctx, &c->steps); break;
+    case EX_STEPS: {  /* [r1, n1, r2, n2, ...]; each node read once per frame */
+        size_t n = c->rels.u.list.n;
+        for (size_t i = 1; i <= n; i++) {
+            ex_frame *f = &c->frames[i];
+            int rc = f->node.k == CV_NULL ? load_node(c, f->at, &f->node) : SQLITE_OK;
+            if (rc != SQLITE_OK) return rc;
+        }
+        /* a borrowed list: shallow copies of values the cursor owns, encoded, not freed */
+        cv steps = {.k = CV_LIST};
+        if (n && !(steps.u.list.v = malloc(2 * n * sizeof(cv)))) return SQLITE_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            steps.u.list.v[2 * i] = c->rels.u.list.v[i];
+            steps.u.list.v[2 * i + 1] = c->frames[i + 1].node;
+        }
+        steps.u.list.n = 2 * n;
+        cv_result(ctx, &steps);
+        free(steps.u.list.v);
+        break;
+    }
     default: sqlite3_result_null(ctx); break;
     }
     return SQLITE_OK;
