@@ -148,6 +148,9 @@ typedef struct {
     sbuf *cond;        /* where its conditions go */
     const char *rels[64]; /* id expressions of the relationships this clause introduced */
     int nrels;
+    const char *relvals[64]; /* their values, and the rels lists of variable-length hops */
+    int nrelvals;
+    bool varlen;
 } pat_ctx;
 
 static void pat_from(pat_ctx *pc, const char *item)
@@ -285,8 +288,21 @@ static int match_rel(tr *t, const cy_node *r, const char *l, const char *rr, pat
             sb_sqlstr(&ts, names.p, names.len);
             sb_free(&names);
         } else sb_puts(&ts, "NULL");
-        pat_from(pc, tr_fmt(t, "cy_expand(%s, %d, %s, %lld, %lld) AS %s", l, dir, tr_take(t, &ts),
-                            (long long)lo, (long long)hi, a));
+        const cy_node *m = props_of(r);
+        sbuf pm = {0};
+        if (m) {
+            sb_puts(&pm, ", ");
+            int rc = tr_expr(t, m, &t->sc, &pm);
+            if (rc) {
+                sb_free(&pm);
+                sb_free(&ts);
+                return rc;
+            }
+        }
+        pat_from(pc, tr_fmt(t, "cy_expand(%s, %d, %s, %lld, %lld%s) AS %s", l, dir, tr_take(t, &ts),
+                            (long long)lo, (long long)hi, m ? tr_take(t, &pm) : "", a));
+        if (pc->nrelvals < 64) pc->relvals[pc->nrelvals++] = tr_fmt(t, "%s.rels", a);
+        pc->varlen = true;
         add_cond(pc->cond, tr_fmt(t, "%s.dst = %s", a, rr));
         if (r->s) {
             const binding *old = scope_find(&t->sc, r->s);
@@ -313,6 +329,7 @@ static int match_rel(tr *t, const cy_node *r, const char *l, const char *rr, pat
         if (rc) return rc;
         b = &t->sc.v[t->sc.n - 1];
         if (pc->nrels < 64) pc->rels[pc->nrels++] = b->e[0];
+        if (pc->nrelvals < 64) pc->relvals[pc->nrelvals++] = tr_binding_value(t, b);
     }
     if (dir == 1) add_cond(pc->cond, tr_fmt(t, "%s = %s AND %s = %s", b->e[1], l, b->e[2], rr));
     else if (dir == 2) add_cond(pc->cond, tr_fmt(t, "%s = %s AND %s = %s", b->e[1], rr, b->e[2], l));
@@ -376,6 +393,17 @@ static int match_pattern(tr *t, const cy_node *pattern, pat_ctx *pc)
     for (int i = 0; i < pc->nrels; i++)
         for (int j = i + 1; j < pc->nrels; j++)
             add_cond(pc->cond, tr_fmt(t, "%s <> %s", pc->rels[i], pc->rels[j]));
+    /* a variable-length hop's relationships are distinct from every other one of the clause */
+    if (pc->varlen && pc->nrelvals > 1) {
+        sbuf u = {0};
+        sb_puts(&u, "cy_unique_rels(");
+        for (int i = 0; i < pc->nrelvals; i++) {
+            if (i) sb_puts(&u, ", ");
+            sb_puts(&u, pc->relvals[i]);
+        }
+        sb_puts(&u, ")");
+        add_cond(pc->cond, tr_take(t, &u));
+    }
     return BSP_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include "bindspace/error.h"
 #include "cypher/translate_internal.h"
+#include "cypher/value.h"
 #include "util/error.h"
 
 static const char *const aggregates[][2] = {
@@ -459,9 +460,77 @@ static int has_labels(tr *t, const cy_node *e, const scope *sc, sbuf *o)
     return rc;
 }
 
+/* ---- constant lists and maps become one SQL literal (any depth: SQLite's parser would
+ * overflow on 40 nested cy_list calls) ---- */
+
+static bool is_constant(const cy_node *e, int depth)
+{
+    if (depth > 200) return false;
+    switch (e->kind) {
+    case CY_INT: case CY_FLOAT: case CY_TRUE: case CY_FALSE: case CY_NULL: return true;
+    case CY_STRING: return !memchr(e->s, 0, e->slen);
+    case CY_LIST:
+        for (size_t i = 0; i < e->nkids; i++)
+            if (!is_constant(e->kids[i], depth + 1)) return false;
+        return true;
+    case CY_MAP:
+        for (size_t i = 0; i < e->nkids; i++)
+            if (!is_constant(e->kids[i]->kids[0], depth + 1)) return false;
+        return true;
+    default: return false;
+    }
+}
+
+static int constant_value(const cy_node *e, cv *out)
+{
+    memset(out, 0, sizeof *out);
+    switch (e->kind) {
+    case CY_INT: cv_set_int(out, e->i); return BSP_OK;
+    case CY_FLOAT: cv_set_float(out, e->f); return BSP_OK;
+    case CY_TRUE: cv_set_bool(out, true); return BSP_OK;
+    case CY_FALSE: cv_set_bool(out, false); return BSP_OK;
+    case CY_NULL: return BSP_OK;
+    case CY_STRING: return cv_set_string(out, e->s, e->slen);
+    case CY_LIST:
+        out->k = CV_LIST;
+        for (size_t i = 0; i < e->nkids; i++) {
+            cv item;
+            int rc = constant_value(e->kids[i], &item);
+            if (!rc && (rc = cv_list_push(out, &item))) cv_free(&item);
+            if (rc) return rc;
+        }
+        return BSP_OK;
+    case CY_MAP:
+        out->k = CV_MAP;
+        for (size_t i = 0; i < e->nkids; i++) {
+            cv item;
+            int rc = constant_value(e->kids[i]->kids[0], &item);
+            if (!rc && (rc = cv_map_put(out, e->kids[i]->s, &item))) cv_free(&item);
+            if (rc) return rc;
+        }
+        return BSP_OK;
+    default: return bsp_err(BSP_EINVAL, "cypher: not a constant");
+    }
+}
+
+/* 1 when e was emitted as one literal, 0 when it is not a constant worth folding. */
+static int fold_constant(const cy_node *e, sbuf *o)
+{
+    if ((e->kind != CY_LIST && e->kind != CY_MAP) || !e->nkids || !is_constant(e, 0)) return 0;
+    cv v;
+    int rc = constant_value(e, &v);
+    char *lit = rc ? NULL : cv_sql_literal(&v);
+    cv_free(&v);
+    if (!lit) return 0;
+    sb_puts(o, lit);
+    free(lit);
+    return 1;
+}
+
 int tr_expr(tr *t, const cy_node *e, const scope *sc, sbuf *o)
 {
     int rc;
+    if (fold_constant(e, o)) return BSP_OK;
     switch (e->kind) {
     case CY_INT:
         if (e->i == INT64_MIN) sb_puts(o, "(-9223372036854775807-1)");
