@@ -1236,7 +1236,13 @@ int cy_translate(const cy_node *root, cy_translate_opts *opts, cy_plan *out)
             stage_reset(&t);
             rc = single_query(&t, root->kids[i], &s);
             if (!rc && !s) rc = tr_syntax(root->kids[i], "each part of a UNION must end with RETURN");
-            if (rc) break;
+            if (rc) {
+                if (i > 0 && out->columns != cols0) { /* the plan frees this part's; free the first's */
+                    for (size_t k = 0; k < ncols0; k++) free(cols0[k]);
+                    free(cols0);
+                }
+                break;
+            }
             if (i == 0) {
                 cols0 = out->columns;
                 ncols0 = out->ncolumns;
