@@ -68,10 +68,11 @@ typedef struct fp_kernel {
     /* ---- many queries against many records --------------------------------------------- */
     /* out[j*ldo + i] = dist_mask(qs[j], recs + i*stride, mask) for 0 <= j < nq, 0 <= i < n;
      * ldo >= n. The records are streamed once: each record is read from memory once and
-     * compared against all nq queries while it sits in L1, and the inner loop is register-
-     * blocked (one loaded record vector is used against several queries). The queries are
-     * re-read for every record, so keep nq * 2 KiB within L2 (nq <= ~256 here); for more
-     * queries call it per group of queries. nq may be 0. */
+     * compared against all nq queries while it sits in cache (L1, or L2 for a tile of
+     * records), and the inner loop is register-blocked (one loaded record vector is used
+     * against several queries). The queries are re-read for every record or tile of records,
+     * so keep nq * 2 KiB within L2 (nq <= ~256 here); for more queries call it per group of
+     * queries. nq may be 0. */
     void (*dist_batch)(const uint64_t *const *qs, size_t nq, const uint64_t *recs, size_t n,
                        size_t stride, uint16_t mask, uint32_t *out, size_t ldo);
 } fp_kernel;
