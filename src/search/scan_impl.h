@@ -132,13 +132,16 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
                 scan_one(w, sq, recs + i * BSP_WORDS, positions ? positions[i] : pos_base + i);
             }
         }
-        /* All batch queries in one kernel call per chunk: the kernel streams the chunk's
-         * records once for all of them (register-blocked over 8 queries, next records
-         * requested while the current ones are computed). */
+        /* The batch queries in kernel calls of up to SEARCH_GROUP (128 KiB of queries, in
+         * L2) per chunk: the kernel streams the chunk's records once for all of them
+         * (register-blocked over 8 queries, next records requested while the current ones
+         * are computed); the chunk stays in L2 across the calls. */
         if (ng == 1)
             c->kern->dist_many(w->qptr[0], base, m, BSP_WORDS, c->mask, w->dbuf);
-        else if (ng > 1)
-            c->kern->dist_batch(w->qptr, ng, base, m, BSP_WORDS, c->mask, w->dbuf, SCAN_CHUNK);
+        else
+            for (size_t g0 = 0; g0 < ng; g0 += SEARCH_GROUP)
+                c->kern->dist_batch(w->qptr + g0, ng - g0 < SEARCH_GROUP ? ng - g0 : SEARCH_GROUP,
+                                    base, m, BSP_WORDS, c->mask, w->dbuf + g0 * SCAN_CHUNK, SCAN_CHUNK);
         for (size_t g = 0; g < ng; g++) {
             search_query *sq = &w->qs[w->qidx[g]];
             const uint32_t *d = w->dbuf + g * SCAN_CHUNK;

@@ -51,6 +51,7 @@ typedef struct search_ctx {
 } search_ctx;
 
 #define SEARCH_CHUNK 128 /* candidates per chunk (256 KiB: stays in L2 for a batch) */
+#define SEARCH_GROUP 64  /* batch queries per kernel call (128 KiB) */
 
 typedef struct search_worker {
     const search_ctx *c;
