@@ -393,8 +393,8 @@ static void test_decode_rejects(void)
     cv w;
 #define BAD(bytes, msg)                                                                   \
     do {                                                                                  \
-        static const uint8_t b_[] = bytes;                                                \
-        CHECK_ERR(cv_decode(b_, sizeof b_, &w), BSP_ECORRUPT, msg);                       \
+        const uint8_t *b_ = bytes; /* a compound literal: clang and gcc alike */         \
+        CHECK_ERR(cv_decode(b_, sizeof(bytes), &w), BSP_ECORRUPT, msg);                   \
         CHECK(w.k == CV_NULL);                                                            \
     } while (0)
 #define M 0xC7, 0x59, 0x01
