@@ -10,6 +10,7 @@
  * floor of any exact top-k over random records (nothing can be pruned), and so the largest
  * speed-up any pushdown could show over the plain form on this machine.
  * Usage: bench_sql [rows] [queries] */
+#include <immintrin.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -40,12 +41,29 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
-/* ---- the read pass: 8 independent OR chains per thread, every byte loaded once ---- */
+/* ---- the read pass: every byte loaded once (64-byte loads, four OR chains per thread) ---- */
 typedef struct { const uint64_t *p; size_t words; uint64_t out; } readjob;
+
+__attribute__((target("avx512f"))) static uint64_t read_avx512(const uint64_t *p, size_t words)
+{
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t i = 0; i + 32 <= words; i += 32) {
+        a0 = _mm512_or_si512(a0, _mm512_load_si512(p + i));
+        a1 = _mm512_or_si512(a1, _mm512_load_si512(p + i + 8));
+        a2 = _mm512_or_si512(a2, _mm512_load_si512(p + i + 16));
+        a3 = _mm512_or_si512(a3, _mm512_load_si512(p + i + 24));
+    }
+    a0 = _mm512_or_si512(_mm512_or_si512(a0, a1), _mm512_or_si512(a2, a3));
+    return (uint64_t)_mm512_reduce_or_epi64(a0);
+}
 
 static void *read_main(void *arg)
 {
     readjob *j = arg;
+    if (__builtin_cpu_supports("avx512f")) {
+        j->out = read_avx512(j->p, j->words);
+        return NULL;
+    }
     uint64_t a[8] = {0};
     for (size_t i = 0; i + 8 <= j->words; i += 8)
         for (int k = 0; k < 8; k++) a[k] |= j->p[i + k];
