@@ -27,6 +27,9 @@ int cli_fail(const char *cmd, int rc, const char *fmt, ...);
 int cli_parse_fp(const char *cmd, const char *arg, uint64_t out[BSP_WORDS]);
 /* Parse an unsigned integer argument in [0, max]; returns 0 or prints an error and returns 1. */
 int cli_parse_u64(const char *cmd, const char *what, const char *arg, uint64_t max, uint64_t *out);
+/* One line from the terminal (libedit line editing and history when stdin is a terminal and
+ * the build has libedit) or from stdin; malloc'd without its newline, NULL at end of input. */
+char *cli_readline(const char *prompt);
 /* A progress reporter that draws "what: done/total (pct%)" on stderr when it is a terminal
  * (and does nothing otherwise). cli_progress_done ends the line. */
 bsp_progress cli_progress(void);

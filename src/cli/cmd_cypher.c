@@ -6,14 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bindspace/cypher.h"
 #include "cli/cli.h"
 
-#ifdef BSP_HAVE_LIBEDIT
-#include <editline/readline.h>
-#endif
 
 static const char usage[] =
     "usage: bindspace cypher DB [QUERY] [--param name=value ...] [--json] [--explain]\n"
@@ -107,21 +103,8 @@ static void shell(bsp_cypher_session *s, const opts *o)
     char *buf = NULL;
     size_t len = 0;
     for (;;) {
-        char *line;
-#ifdef BSP_HAVE_LIBEDIT
-        if (isatty(STDIN_FILENO)) {
-            line = readline(len ? "    ...> " : "cypher> ");
-            if (!line) break;
-            if (*line) add_history(line);
-        } else
-#endif
-        {
-            char tmp[65536];
-            if (!fgets(tmp, sizeof tmp, stdin)) break;
-            tmp[strcspn(tmp, "\n")] = 0;
-            line = strdup(tmp);
-            if (!line) break;
-        }
+        char *line = cli_readline(len ? "    ...> " : "cypher> ");
+        if (!line) break;
         if (!len && (!strcmp(line, ":quit") || !strcmp(line, ".quit"))) {
             free(line);
             break;

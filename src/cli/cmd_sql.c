@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -17,9 +16,6 @@
 
 #include "bindspace/sql.h"
 
-#ifdef BSP_HAVE_LIBEDIT
-#include <editline/readline.h>
-#endif
 
 static const char usage[] =
     "usage: bindspace sql DB [QUERY] [--json]\n"
@@ -172,20 +168,8 @@ static void shell(sqlite3 *db)
     char *buf = NULL;
     size_t len = 0;
     for (;;) {
-        char *line;
-#ifdef BSP_HAVE_LIBEDIT
-        if (isatty(STDIN_FILENO)) {
-            line = readline(len ? "   ...> " : "bindspace> ");
-            if (!line) break;
-            if (*line) add_history(line);
-        } else
-#endif
-        {
-            char tmp[65536];
-            if (!fgets(tmp, sizeof tmp, stdin)) break;
-            tmp[strcspn(tmp, "\n")] = 0;
-            line = strdup(tmp);
-        }
+        char *line = cli_readline(len ? "   ...> " : "bindspace> ");
+        if (!line) break;
         if (!len && line[0] == '.') {
             int rc = dot_command(db, line);
             free(line);

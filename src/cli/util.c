@@ -8,6 +8,10 @@
 
 #include "cli/cli.h"
 
+#ifdef BSP_HAVE_LIBEDIT
+#include <editline/readline.h>
+#endif
+
 int cli_fail(const char *cmd, int rc, const char *fmt, ...)
 {
     va_list ap;
@@ -72,4 +76,20 @@ void cli_progress_done(void)
 {
     if (progress_drawn) fputc('\n', stderr);
     progress_drawn = 0;
+}
+
+char *cli_readline(const char *prompt)
+{
+#ifdef BSP_HAVE_LIBEDIT
+    if (isatty(STDIN_FILENO)) {
+        char *line = readline(prompt);
+        if (line && *line) add_history(line);
+        return line;
+    }
+#endif
+    (void)prompt;
+    char tmp[65536];
+    if (!fgets(tmp, sizeof tmp, stdin)) return NULL;
+    tmp[strcspn(tmp, "\n")] = 0;
+    return strdup(tmp);
 }

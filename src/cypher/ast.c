@@ -9,6 +9,7 @@
 
 #include "bindspace/cypher.h"
 #include "cypher/ast.h"
+#include "cypher/sbuf.h"
 #include "util/error.h"
 
 cy_node *cy_new(struct bsp_cypher_ast *a, cy_kind k, int line, int col)
@@ -92,32 +93,6 @@ void bsp_cypher_ast_free(bsp_cypher_ast *a)
 }
 
 /* ---- printer ---- */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->len + n + 1 > b->cap) {
-        size_t nc = b->cap ? b->cap : 64;
-        while (nc < b->len + n + 1) nc *= 2;
-        char *q = realloc(b->p, nc);
-        if (!q) {
-            b->oom = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = nc;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = 0;
-}
-static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
 static const char *kind_name(cy_kind k)
 {
     switch (k) {
@@ -170,22 +145,22 @@ static const char *kind_name(cy_kind k)
 
 static void print_string(sbuf *b, const char *s, size_t n)
 {
-    sb_put(b, "\"", 1);
+    sb_putn(b, "\"", 1);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         char e[8];
         if (c == '"' || c == '\\') {
             e[0] = '\\';
             e[1] = (char)c;
-            sb_put(b, e, 2);
-        } else if (c == '\n') sb_str(b, "\\n");
-        else if (c == '\t') sb_str(b, "\\t");
+            sb_putn(b, e, 2);
+        } else if (c == '\n') sb_puts(b, "\\n");
+        else if (c == '\t') sb_puts(b, "\\t");
         else if (c < 0x20 || c == 0x7f) {
             snprintf(e, sizeof e, "\\u%04x", c);
-            sb_str(b, e);
-        } else sb_put(b, (const char *)&s[i], 1);
+            sb_puts(b, e);
+        } else sb_putn(b, (const char *)&s[i], 1);
     }
-    sb_put(b, "\"", 1);
+    sb_putn(b, "\"", 1);
 }
 
 static void print_node(sbuf *b, const cy_node *n)
@@ -194,53 +169,53 @@ static void print_node(sbuf *b, const cy_node *n)
     switch (n->kind) {
     case CY_INT:
         snprintf(num, sizeof num, "%lld", (long long)n->i);
-        sb_str(b, num);
+        sb_puts(b, num);
         return;
     case CY_FLOAT: {
         snprintf(num, sizeof num, "%.15g", n->f);
         if (strtod(num, NULL) != n->f) snprintf(num, sizeof num, "%.17g", n->f);
         if (!strpbrk(num, ".eni")) strcat(num, ".0");
-        sb_str(b, num);
+        sb_puts(b, num);
         return;
     }
     case CY_STRING: print_string(b, n->s, n->slen); return;
-    case CY_TRUE: sb_str(b, "true"); return;
-    case CY_FALSE: sb_str(b, "false"); return;
-    case CY_NULL: sb_str(b, "null"); return;
-    case CY_VAR: sb_put(b, n->s, n->slen); return;
-    case CY_PARAM: sb_str(b, "$"); sb_put(b, n->s, n->slen); return;
-    case CY_ABSENT: sb_str(b, "_"); return;
-    case CY_STAR: sb_str(b, "*"); return;
-    case CY_COUNT_STAR: sb_str(b, "(count *)"); return;
+    case CY_TRUE: sb_puts(b, "true"); return;
+    case CY_FALSE: sb_puts(b, "false"); return;
+    case CY_NULL: sb_puts(b, "null"); return;
+    case CY_VAR: sb_putn(b, n->s, n->slen); return;
+    case CY_PARAM: sb_puts(b, "$"); sb_putn(b, n->s, n->slen); return;
+    case CY_ABSENT: sb_puts(b, "_"); return;
+    case CY_STAR: sb_puts(b, "*"); return;
+    case CY_COUNT_STAR: sb_puts(b, "(count *)"); return;
     case CY_PROP:
-        sb_str(b, "(prop ");
+        sb_puts(b, "(prop ");
         print_node(b, n->kids[0]);
-        sb_str(b, " ");
-        sb_put(b, n->s, n->slen);
-        sb_str(b, ")");
+        sb_puts(b, " ");
+        sb_putn(b, n->s, n->slen);
+        sb_puts(b, ")");
         return;
     default: break;
     }
-    sb_str(b, "(");
+    sb_puts(b, "(");
     if (n->kind == CY_BINOP || n->kind == CY_UNOP || n->kind == CY_SORT || n->kind == CY_SET_ITEM)
-        sb_str(b, n->op);
-    else if (n->kind == CY_ENTRY) sb_put(b, n->s, n->slen);
+        sb_puts(b, n->op);
+    else if (n->kind == CY_ENTRY) sb_putn(b, n->s, n->slen);
     else {
-        sb_str(b, kind_name(n->kind));
+        sb_puts(b, kind_name(n->kind));
         if (n->s) {
-            sb_str(b, " ");
-            sb_put(b, n->s, n->slen);
+            sb_puts(b, " ");
+            sb_putn(b, n->s, n->slen);
         }
         if (n->op) {
-            sb_str(b, " ");
-            sb_str(b, n->op);
+            sb_puts(b, " ");
+            sb_puts(b, n->op);
         }
     }
     for (size_t i = 0; i < n->nkids; i++) {
-        sb_str(b, " ");
+        sb_puts(b, " ");
         print_node(b, n->kids[i]);
     }
-    sb_str(b, ")");
+    sb_puts(b, ")");
 }
 
 int bsp_cypher_ast_sexpr(const bsp_cypher_ast *a, char **out)

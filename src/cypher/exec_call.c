@@ -83,27 +83,8 @@ static int bind_result(sqlite3_stmt *st, int i, const bsp_cy_value *v)
 int cy_exec_call(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in)
 {
     sqlite3 *db = s->db;
-    sbuf sql = {0};
-    sb_printf(&sql, "CREATE TEMP TABLE %s(", st->table);
-    for (size_t i = 0; i < st->nout; i++) {
-        if (i) sb_puts(&sql, ", ");
-        sb_ident(&sql, st->out_cols[i]);
-    }
-    if (!st->nout) sb_puts(&sql, "\" none\"");
-    sb_puts(&sql, ")");
-    int rc = BSP_OK;
-    if (sql.oom || sqlite3_exec(db, sql.p, NULL, NULL, NULL) != SQLITE_OK)
-        rc = bsp_err(BSP_EINVAL, "cypher: %s", sqlite3_errmsg(db));
-    sb_free(&sql);
     sqlite3_stmt *out = NULL;
-    if (!rc) {
-        sb_printf(&sql, "INSERT INTO temp.%s VALUES (", st->table);
-        for (size_t i = 0; i < (st->nout ? st->nout : 1); i++) sb_puts(&sql, i ? ", ?" : "?");
-        sb_puts(&sql, ")");
-        if (sqlite3_prepare_v2(db, sql.p, -1, &out, NULL) != SQLITE_OK)
-            rc = bsp_err(BSP_EINVAL, "cypher: %s", sqlite3_errmsg(db));
-        sb_free(&sql);
-    }
+    int rc = cy_step_table(s, st, &out);
     bsp_cy_context ctx = {0};
     bsp_cy_value args[64];
     cv keep[64];

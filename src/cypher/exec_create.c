@@ -72,6 +72,30 @@ static int done(sqlite3 *db, sqlite3_stmt *st)
     return BSP_OK;
 }
 
+int cy_step_table(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt **ins)
+{
+    sqlite3 *db = s->db;
+    sbuf sql = {0};
+    sb_printf(&sql, "CREATE TEMP TABLE %s(", st->table);
+    for (size_t i = 0; i < st->nout; i++) {
+        if (i) sb_puts(&sql, ", ");
+        sb_ident(&sql, st->out_cols[i]);
+    }
+    if (!st->nout) sb_puts(&sql, "\" none\"");
+    sb_puts(&sql, ")");
+    int rc = BSP_OK;
+    if (sql.oom || sqlite3_exec(db, sql.p, NULL, NULL, NULL) != SQLITE_OK)
+        rc = bsp_err(BSP_EINVAL, "cypher: %s", sqlite3_errmsg(db));
+    sb_free(&sql);
+    if (rc) return rc;
+    sb_printf(&sql, "INSERT INTO temp.%s VALUES (", st->table);
+    for (size_t i = 0; i < (st->nout ? st->nout : 1); i++) sb_puts(&sql, i ? ", ?" : "?");
+    sb_puts(&sql, ")");
+    rc = sql.oom ? bsp_err(BSP_ENOMEM, "cypher: out of memory") : prep(db, sql.p, ins);
+    sb_free(&sql);
+    return rc;
+}
+
 int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
                    bsp_cypher_stats *stats)
 {
@@ -98,24 +122,7 @@ int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
     if (!rc && r != SQLITE_DONE) rc = bsp_err(BSP_EINVAL, "%s", sqlite3_errmsg(db));
 
     sqlite3_stmt *ins_node = NULL, *ins_edge = NULL, *ins_out = NULL;
-    sbuf sql = {0};
-    if (!rc) {
-        sb_printf(&sql, "CREATE TEMP TABLE %s(", st->table);
-        for (size_t i = 0; i < st->nout; i++) {
-            if (i) sb_puts(&sql, ", ");
-            sb_ident(&sql, st->out_cols[i]);
-        }
-        if (!st->nout) sb_puts(&sql, "\" none\"");
-        sb_puts(&sql, ")");
-        if (sqlite3_exec(db, sql.p, NULL, NULL, NULL) != SQLITE_OK)
-            rc = bsp_err(BSP_EINVAL, "cypher: %s", sqlite3_errmsg(db));
-        sb_free(&sql);
-        sb_printf(&sql, "INSERT INTO temp.%s VALUES (", st->table);
-        for (size_t i = 0; i < (st->nout ? st->nout : 1); i++) sb_puts(&sql, i ? ", ?" : "?");
-        sb_puts(&sql, ")");
-        if (!rc) rc = prep(db, sql.p, &ins_out);
-        sb_free(&sql);
-    }
+    if (!rc) rc = cy_step_table(s, st, &ins_out);
     if (!rc) rc = prep(db, "INSERT INTO cy_nodes(labels, props) VALUES (?1, ?2)", &ins_node);
     if (!rc) rc = prep(db, "INSERT INTO cy_edges(src, dst, type, props) VALUES (?1, ?2, ?3, ?4)", &ins_edge);
 

@@ -32,6 +32,10 @@ int cy_translate_register(sqlite3 *db);
 /* Forget every cached plan (exec.c). */
 void cy_cache_clear(bsp_cypher_session *s);
 
+/* Create a C step's temporary table and prepare the INSERT of one of its rows
+ * (exec_create.c). */
+int cy_step_table(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt **ins);
+
 /* Run a CREATE step whose input query `in` is prepared and bound. */
 int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
                    bsp_cypher_stats *stats);

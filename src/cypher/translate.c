@@ -813,6 +813,22 @@ static int strv_push(char ***v, size_t *n, const char *s)
     return BSP_OK;
 }
 
+/* The input query of a C step (CREATE, CALL) selects every visible variable's columns, and
+ * the step's table starts with the same columns. */
+static int carry_columns(tr *t, sbuf *cols, size_t *ncols, cy_step *st)
+{
+    int rc = BSP_OK;
+    for (size_t i = 0; i < t->sc.n && !rc; i++) {
+        const binding *b = &t->sc.v[i];
+        if (hidden(b)) continue;
+        emit_parts(t, cols, b, b->name, ncols);
+        for (size_t k = 0; k < nparts(b->kind) && !rc; k++)
+            rc = strv_push(&st->out_cols, &st->nout, tr_fmt(t, "%s%s", b->name, part_suffix(b->kind, k)));
+    }
+    st->ncarry = st->nout;
+    return rc;
+}
+
 /* ---- CREATE ---- */
 
 typedef struct {
@@ -885,15 +901,7 @@ static int clause_create(tr *t, const cy_node *c)
     sbuf cols = {0}, extra = {0};
     size_t ncol = 0, ncolumns_carried = 0;
     int rc = BSP_OK;
-    /* carried columns: every visible variable */
-    for (size_t i = 0; i < t->sc.n && !rc; i++) {
-        const binding *b = &t->sc.v[i];
-        if (hidden(b)) continue;
-        emit_parts(t, &cols, b, b->name, &ncolumns_carried);
-        for (size_t k = 0; k < nparts(b->kind) && !rc; k++)
-            rc = strv_push(&st.out_cols, &st.nout, tr_fmt(t, "%s%s", b->name, part_suffix(b->kind, k)));
-    }
-    st.ncarry = st.nout;
+    rc = carry_columns(t, &cols, &ncolumns_carried, &st);
     ncol = st.nout;
     created made[256];
     size_t nmade = 0;
@@ -1035,14 +1043,7 @@ static int clause_call(tr *t, const cy_node *c, bool standalone)
     sbuf cols = {0};
     size_t ncarried = 0;
     int rc = BSP_OK;
-    for (size_t i = 0; i < t->sc.n && !rc; i++) {
-        const binding *b = &t->sc.v[i];
-        if (hidden(b)) continue;
-        emit_parts(t, &cols, b, b->name, &ncarried);
-        for (size_t k = 0; k < nparts(b->kind) && !rc; k++)
-            rc = strv_push(&st.out_cols, &st.nout, tr_fmt(t, "%s%s", b->name, part_suffix(b->kind, k)));
-    }
-    st.ncarry = st.nout;
+    rc = carry_columns(t, &cols, &ncarried, &st);
     size_t nargs = 0;
     for (size_t i = 0; i < c->nkids && !rc; i++) {
         const cy_node *a = c->kids[i];
