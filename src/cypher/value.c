@@ -1007,6 +1007,17 @@ static void sb_put(sbuf *b, const char *s, size_t n)
 static void sb_str(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
 static void sb_ch(sbuf *b, char c) { sb_put(b, &c, 1); }
 
+/* Lowercase hex of n bytes (bytes render as x'..' and as a JSON string). */
+static void put_hex(sbuf *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)p[i];
+        char h[2] = {hex[c >> 4], hex[c & 15]};
+        sb_put(b, h, 2);
+    }
+}
+
 /* Shortest decimal digits that read back as f, in the TCK's form: plain notation with at
  * least one fraction digit for decimal exponents -6..20 (1.0, 0.00001, 1000000000.0),
  * otherwise d[.ddd]e[-]N (1e308, 1.2635418652381264e305, 1e-7). f is finite. */
@@ -1144,17 +1155,11 @@ static void render(sbuf *b, const cv *v)
         break;
     case CV_FLOAT: render_float(b, v->u.f); break;
     case CV_STRING: render_quoted(b, v->u.s.p, v->u.s.n); break;
-    case CV_BYTES: {
-        static const char hex[] = "0123456789abcdef";
+    case CV_BYTES:
         sb_str(b, "x'");
-        for (size_t i = 0; i < v->u.s.n; i++) {
-            uint8_t c = (uint8_t)v->u.s.p[i];
-            char h[2] = {hex[c >> 4], hex[c & 15]};
-            sb_put(b, h, 2);
-        }
+        put_hex(b, v->u.s.p, v->u.s.n);
         sb_ch(b, '\'');
         break;
-    }
     case CV_LIST:
         sb_ch(b, '[');
         for (size_t i = 0; i < v->u.list.n; i++) {
@@ -1328,17 +1333,11 @@ static void js_value(sbuf *b, const cv *v)
         }
         break;
     case CV_STRING: js_string(b, v->u.s.p, v->u.s.n); break;
-    case CV_BYTES: {
-        static const char hex[] = "0123456789abcdef";
+    case CV_BYTES:
         sb_ch(b, '"');
-        for (size_t i = 0; i < v->u.s.n; i++) {
-            uint8_t c = (uint8_t)v->u.s.p[i];
-            char h[2] = {hex[c >> 4], hex[c & 15]};
-            sb_put(b, h, 2);
-        }
+        put_hex(b, v->u.s.p, v->u.s.n);
         sb_ch(b, '"');
         break;
-    }
     case CV_LIST:
     case CV_PATH:
         sb_ch(b, '[');
