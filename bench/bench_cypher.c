@@ -25,25 +25,7 @@
 #include "bindspace/graph.h"
 #include "bindspace/sidecar.h"
 #include "cypher/exec_internal.h"
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
+#include "bench_util.h"
 
 static void die(const char *what)
 {
@@ -134,13 +116,13 @@ int main(int argc, char **argv)
     if (!mkdtemp(dir)) return 1;
     char path[256];
     snprintf(path, sizeof path, "%s/nodes.lance", dir);
-    double t0 = now_ms();
+    double t0 = bench_wall_ms();
     write_nodes(path, nodes);
     write_edges(dir, nodes, edges);
-    double t1 = now_ms();
+    double t1 = bench_wall_ms();
     bsp_cypher_session *s;
     if (bsp_cypher_open(dir, &s)) die("open");
-    double t2 = now_ms();
+    double t2 = bench_wall_ms();
     printf("bench_cypher: %llu nodes, %llu edges (80%% KNOWS), %d queries per form, median\n",
            (unsigned long long)nodes, (unsigned long long)edges, nq);
     printf("  setup: write %.0f ms; session open (edges into SQLite, node copy) %.0f ms\n", t1 - t0,
@@ -172,17 +154,17 @@ int main(int argc, char **argv)
         bsp_cypher_param p2 = {"s", sbuf};
         char fresh[512];
         snprintf(fresh, sizeof fresh, "%s // %d", cy2, qi);
-        double a0 = now_ms();
+        double a0 = bench_wall_ms();
         bsp_cypher_result *r = NULL;
         if (bsp_cypher_exec(s, fresh, &p2, 1, &r)) die("cypher 2-hop");
         bsp_cypher_result_free(r);
-        double a = now_ms();
+        double a = bench_wall_ms();
         if (bsp_cypher_exec(s, cy2, &p2, 1, &r)) die("cypher 2-hop");
-        double b = now_ms();
+        double b = bench_wall_ms();
         int64_t want[2];
         size_t rows;
         sql_pair(s->db, sql2, NULL, NULL, start, want, &rows);
-        double c = now_ms();
+        double c = bench_wall_ms();
         if (strtoll(bsp_cypher_result_cell(r, 0, 0), NULL, 10) != want[0] ||
             (want[0] && strtoll(bsp_cypher_result_cell(r, 0, 1), NULL, 10) != want[1]))
             mismatches++;
@@ -205,14 +187,14 @@ int main(int argc, char **argv)
         memcpy(hex + 10 + 4096, "')", 3);
         bsp_cypher_param ps[2] = {{"p", "'{\"nars\":{\"min_confidence\":0.9}}'"}, {"q", qlit}};
         snprintf(fresh, sizeof fresh, "%s // %d", cysim, qi);
-        a0 = now_ms();
+        a0 = bench_wall_ms();
         if (bsp_cypher_exec(s, fresh, ps, 2, &r)) die("cypher similarity");
         bsp_cypher_result_free(r);
-        a = now_ms();
+        a = bench_wall_ms();
         if (bsp_cypher_exec(s, cysim, ps, 2, &r)) die("cypher similarity");
-        b = now_ms();
+        b = bench_wall_ms();
         sql_pair(s->db, sqlsim, pred, qb, 0, want, &rows);
-        c = now_ms();
+        c = bench_wall_ms();
         if (bsp_cypher_result_nrows(r) != rows ||
             (rows && (strtoll(bsp_cypher_result_cell(r, 0, 0), NULL, 10) != want[0] ||
                       strtoll(bsp_cypher_result_cell(r, 0, 1), NULL, 10) != want[1])))
@@ -224,8 +206,8 @@ int main(int argc, char **argv)
             us[qi] = c - b;
         }
     }
-    double mc = median(tc, nq), mn = median(tn, nq), ms = median(ts, nq);
-    double mu = median(uc, nq), mun = median(un, nq), mv = median(us, nq);
+    double mc = bench_median(tc, nq), mn = bench_median(tn, nq), ms = bench_median(ts, nq);
+    double mu = bench_median(uc, nq), mun = bench_median(un, nq), mv = bench_median(us, nq);
     printf("  2-hop (avg %.1f paths/query)\n", (double)paths / nq);
     printf("    hand-written SQL                         %8.3f ms/query  (baseline)\n", ms);
     printf("    Cypher, new statement text               %8.3f ms/query  %.2fx SQL\n", mn, mn / ms);

@@ -19,6 +19,7 @@
 
 #include "bindspace/search.h"
 #include "bindspace/predicate.h"
+#include "bench_util.h"
 
 #ifdef BSP_HAVE_FAISS
 void *bfx_flat_new(const uint8_t *codes, size_t n);
@@ -52,49 +53,11 @@ static uint64_t rnd(void)
     return z ^ (z >> 31);
 }
 
-/* ---- the read pass: every byte loaded once, OR-reduced (AVX-512 when available) ---------- */
-typedef struct readjob { const uint64_t *p; size_t words; uint64_t out; } readjob;
-
-__attribute__((target("avx512f"))) static uint64_t read_avx512(const uint64_t *p, size_t words)
-{
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-    for (size_t i = 0; i + 32 <= words; i += 32) {
-        a0 = _mm512_or_si512(a0, _mm512_load_si512(p + i));
-        a1 = _mm512_or_si512(a1, _mm512_load_si512(p + i + 8));
-        a2 = _mm512_or_si512(a2, _mm512_load_si512(p + i + 16));
-        a3 = _mm512_or_si512(a3, _mm512_load_si512(p + i + 24));
-    }
-    a0 = _mm512_or_si512(_mm512_or_si512(a0, a1), _mm512_or_si512(a2, a3));
-    return (uint64_t)_mm512_reduce_or_epi64(a0);
-}
-static void *read_main(void *arg)
-{
-    readjob *j = arg;
-    j->out = read_avx512(j->p, j->words);
-    return NULL;
-}
-
+/* ---- the read pass (bench_util.h), timed like everything else here ---- */
 static double read_pass(const uint64_t *recs, size_t n, int threads, int reps)
 {
-    double best = 1e30;
     cur_threads = threads;
-    for (int r = 0; r < reps; r++) {
-        readjob jobs[8];
-        pthread_t t[8];
-        double t0 = now_ms();
-        for (int i = 0; i < threads; i++) {
-            size_t a = n * i / threads, b = n * (i + 1) / threads;
-            jobs[i] = (readjob){recs + a * BSP_WORDS, (b - a) * BSP_WORDS, 0};
-            if (i) pthread_create(&t[i], NULL, read_main, &jobs[i]);
-        }
-        read_main(&jobs[0]);
-        for (int i = 1; i < threads; i++) pthread_join(t[i], NULL);
-        double ms = now_ms() - t0;
-        volatile uint64_t sink = jobs[0].out;
-        (void)sink;
-        if (ms < best) best = ms;
-    }
-    return best;
+    return bench_read_pass(recs, n, threads, reps, now_ms);
 }
 
 /* ---- bindspace ------------------------------------------------------------------------------ */

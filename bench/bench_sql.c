@@ -10,8 +10,6 @@
  * floor of any exact top-k over random records (nothing can be pruned), and so the largest
  * speed-up any pushdown could show over the plain form on this machine.
  * Usage: bench_sql [rows] [queries] */
-#include <immintrin.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,75 +19,7 @@
 #include "bindspace/bindspace.h"
 #include "bindspace/search.h"
 #include "bindspace/sql.h"
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
-/* ---- the read pass: every byte loaded once (64-byte loads, four OR chains per thread) ---- */
-typedef struct { const uint64_t *p; size_t words; uint64_t out; } readjob;
-
-__attribute__((target("avx512f"))) static uint64_t read_avx512(const uint64_t *p, size_t words)
-{
-    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
-    for (size_t i = 0; i + 32 <= words; i += 32) {
-        a0 = _mm512_or_si512(a0, _mm512_load_si512(p + i));
-        a1 = _mm512_or_si512(a1, _mm512_load_si512(p + i + 8));
-        a2 = _mm512_or_si512(a2, _mm512_load_si512(p + i + 16));
-        a3 = _mm512_or_si512(a3, _mm512_load_si512(p + i + 24));
-    }
-    a0 = _mm512_or_si512(_mm512_or_si512(a0, a1), _mm512_or_si512(a2, a3));
-    return (uint64_t)_mm512_reduce_or_epi64(a0);
-}
-
-static void *read_main(void *arg)
-{
-    readjob *j = arg;
-    if (__builtin_cpu_supports("avx512f")) {
-        j->out = read_avx512(j->p, j->words);
-        return NULL;
-    }
-    uint64_t a[8] = {0};
-    for (size_t i = 0; i + 8 <= j->words; i += 8)
-        for (int k = 0; k < 8; k++) a[k] |= j->p[i + k];
-    j->out = a[0] | a[1] | a[2] | a[3] | a[4] | a[5] | a[6] | a[7];
-    return NULL;
-}
-
-static double read_pass_ms(const uint64_t *recs, size_t n)
-{
-    double best = 1e30;
-    for (int r = 0; r < 5; r++) {
-        readjob jobs[2];
-        pthread_t t;
-        double t0 = now_ms();
-        for (int i = 0; i < 2; i++)
-            jobs[i] = (readjob){recs + n * i / 2 * BSP_WORDS, (n * (i + 1) / 2 - n * i / 2) * BSP_WORDS, 0};
-        pthread_create(&t, NULL, read_main, &jobs[1]);
-        read_main(&jobs[0]);
-        pthread_join(t, NULL);
-        double ms = now_ms() - t0;
-        volatile uint64_t sink = jobs[0].out | jobs[1].out;
-        (void)sink;
-        if (ms < best) best = ms;
-    }
-    return best;
-}
+#include "bench_util.h"
 
 static uint64_t rng_state = 0x1234;
 static uint64_t rnd(void) { return bsp_splitmix64(rng_state++); }
@@ -166,9 +96,9 @@ int main(int argc, char **argv)
         bsp_fp_to_bytes(qb, q);
         bsp_search_hit hits[10];
         size_t nh;
-        double t0 = now_ms();
+        double t0 = bench_wall_ms();
         bsp_search(&src, q, &o, hits, &nh, NULL);
-        double t1 = now_ms();
+        double t1 = bench_wall_ms();
         sqlite3_bind_blob(push, 1, qb, BSP_BYTES, SQLITE_STATIC);
         size_t i = 0;
         while (sqlite3_step(push) == SQLITE_ROW) {
@@ -176,18 +106,18 @@ int main(int argc, char **argv)
             i++;
         }
         sqlite3_reset(push);
-        double t2 = now_ms();
+        double t2 = bench_wall_ms();
         double t3 = t2, t4 = t2;
         if (qi < 3) { /* the plain form is slow: a few runs are enough */
             sqlite3_bind_blob(plain, 1, qb, BSP_BYTES, SQLITE_STATIC);
-            t3 = now_ms();
+            t3 = bench_wall_ms();
             i = 0;
             while (sqlite3_step(plain) == SQLITE_ROW) {
                 if (i >= nh || (uint64_t)sqlite3_column_int64(plain, 0) != hits[i].position) mismatches++;
                 i++;
             }
             sqlite3_reset(plain);
-            t4 = now_ms();
+            t4 = bench_wall_ms();
         }
         if (qi >= 0) {
             tc[qi] = t1 - t0;
@@ -196,14 +126,14 @@ int main(int argc, char **argv)
         }
     }
     int np = nq < 3 ? nq : 3;
-    double mc = median(tc, nq), ms = median(ts, nq), mp = median(tp, np);
+    double mc = bench_median(tc, nq), ms = bench_median(ts, nq), mp = bench_median(tp, np);
     printf("bench_sql: exact top-10, %llu rows of 2,048 bytes (%s kernel), median of %d queries\n",
            (unsigned long long)n, bsp_fp_kernel_name(), nq);
     printf("  %-44s %9.3f ms/query  (baseline)\n", "C API bsp_search (records in memory)", mc);
     printf("  %-44s %9.3f ms/query  %.3fx the C API (target <= 1.10x)\n", "SQL MATCH ... ORDER BY distance LIMIT 10", ms, ms / mc);
     printf("  %-44s %9.3f ms/query  pushdown is %.1fx faster (target >= 10x)\n",
            "SQL ORDER BY hamming_distance(...) LIMIT 10", mp, mp / ms);
-    double rp = read_pass_ms(recs, (size_t)n);
+    double rp = bench_read_pass(recs, (size_t)n, 2, 5, bench_wall_ms);
     printf("  %-44s %9.3f ms/pass   (floor of an exact top-k over random records)\n",
            "plain read of the same records, 2 threads", rp);
     printf("  largest pushdown speed-up this memory allows: plain / read pass = %.1fx\n", mp / rp);
