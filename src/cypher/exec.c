@@ -92,7 +92,6 @@ void bsp_cypher_close(bsp_cypher_session *s)
     if (!s) return;
     cy_cache_clear(s);
     sqlite3_finalize(s->param_stmt);
-    cy_graph_detach(s);
     sqlite3_close(s->db);
     free(s->dbdir);
     free(s);
@@ -346,12 +345,17 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
             if (!(r->cols[i] = strdup(plan.columns[i]))) rc = bsp_err(BSP_ENOMEM, "cypher: out of memory");
     }
     uint64_t labels_before = 0;
+    bool count = false;
     bool in_tx = false;
     if (!rc && plan.updates && s->dbdir)
         rc = bsp_err(BSP_EUNSUPPORTED, "Error: changing a database graph from Cypher is not supported "
                                        "yet (import nodes and edges with the bindspace CLI)");
     if (!rc && plan.updates) {
-        labels_before = s->dbdir ? 0 : count_labels(s);
+        /* +labels counts label names new to the graph: only a CREATE of nodes can add one
+         * (a scan of the nodes, so it is skipped otherwise) */
+        for (size_t i = 0; i < plan.nsteps && !count; i++)
+            for (size_t k = 0; k < plan.steps[i].nops && !count; k++) count = !plan.steps[i].ops[k].is_rel;
+        if (count) labels_before = count_labels(s);
         rc = run_sql(s->db, "SAVEPOINT cy_stmt");
         in_tx = !rc;
     }
@@ -384,8 +388,7 @@ int bsp_cypher_exec(bsp_cypher_session *s, const char *query, const bsp_cypher_p
             }
         } else {
             rc = run_sql(s->db, "RELEASE cy_stmt");
-            if (!rc && s->dbdir) rc = cy_graph_flush(s);
-            if (!rc && !s->dbdir) {
+            if (!rc && count) {
                 uint64_t after = count_labels(s);
                 r->stats.labels_added = after > labels_before ? after - labels_before : 0;
             }

@@ -20,7 +20,6 @@ struct bsp_cypher_session {
     sqlite3 *db;
     char *dbdir;      /* a bindspace database directory, or NULL for the in-memory graph */
     int temp_serial;  /* names of temporary tables */
-    void *graph;      /* graph_db.c state */
     cy_cached cache[CY_PLAN_CACHE];
     uint64_t tick;
     sqlite3_stmt *param_stmt;  /* SELECT ?1: integer parameters without a parse */
@@ -43,9 +42,7 @@ int cy_exec_create(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in,
 /* Run a CALL step whose input query `in` is prepared and bound (exec_call.c). */
 int cy_exec_call(bsp_cypher_session *s, const cy_step *st, sqlite3_stmt *in);
 
-/* graph_db.c: make cy_nodes / cy_edges views over a database's Lance tables. */
+/* graph_db.c: cy_nodes / cy_edges (and cy_nodes_vt) over a database's Lance tables. */
 int cy_graph_attach(bsp_cypher_session *s, const char *dbdir);
-void cy_graph_detach(bsp_cypher_session *s);
-int cy_graph_flush(bsp_cypher_session *s);  /* write what a statement created */
 
 #endif

@@ -166,11 +166,3 @@ int cy_graph_attach(bsp_cypher_session *s, const char *dbdir)
     if (!rc) rc = load_edges(s->db, dbdir);
     return rc;
 }
-
-void cy_graph_detach(bsp_cypher_session *s) { (void)s; }
-
-int cy_graph_flush(bsp_cypher_session *s)
-{
-    (void)s;
-    return BSP_OK;
-}
