@@ -142,8 +142,8 @@ int main(int argc, char **argv)
         memset(c, 0, sizeof c);
         uint64_t *s = malloc(add * 8), *d = malloc(add * 8);
         for (uint64_t i = 0; i < add; i++) s[i] = next() % nodes, d[i] = next() % nodes;
-        c[0] = (bsp_column){f[0].type, add, NULL, (uint8_t *)s, add * 8, NULL};
-        c[1] = (bsp_column){f[1].type, add, NULL, (uint8_t *)d, add * 8, NULL};
+        c[0] = (bsp_column){.type = f[0].type, .length = add, .data = (uint8_t *)s, .data_len = add * 8};
+        c[1] = (bsp_column){.type = f[1].type, .length = add, .data = (uint8_t *)d, .data_len = add * 8};
         for (int k = 2; k < 4; k++) {
             c[k].type = f[k].type;
             c[k].length = add;

@@ -34,9 +34,9 @@ static void make_batch(uint64_t first, uint64_t n, bsp_batch *b)
     b->nrows = n;
     b->ncols = 3;
     b->cols = calloc(3, sizeof *b->cols);
-    b->cols[0] = (bsp_column){{BSP_T_UINT64, 0}, n, NULL, malloc(n * 8 + 1), n * 8, NULL};
-    b->cols[1] = (bsp_column){{BSP_T_FSL_UINT8, 2048}, n, NULL, malloc(n * 2048 + 1), n * 2048, NULL};
-    b->cols[2] = (bsp_column){{BSP_T_UTF8, 0}, n, NULL, malloc(n * 24 + 1), 0, malloc((n + 1) * 8)};
+    b->cols[0] = (bsp_column){.type = {BSP_T_UINT64, 0}, .length = n, .data = malloc(n * 8 + 1), .data_len = n * 8};
+    b->cols[1] = (bsp_column){.type = {BSP_T_FSL_UINT8, 2048}, .length = n, .data = malloc(n * 2048 + 1), .data_len = n * 2048};
+    b->cols[2] = (bsp_column){.type = {BSP_T_UTF8, 0}, .length = n, .data = malloc(n * 24 + 1), .offsets = malloc((n + 1) * 8)};
     uint64_t x = 0x9E3779B97F4A7C15ull * (first + 1), pos = 0;
     b->cols[2].offsets[0] = 0;
     for (uint64_t r = 0; r < n; r++) {

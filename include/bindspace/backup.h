@@ -126,6 +126,9 @@ typedef struct bsp_restore_stats {
     double seconds_snapshot;    /* wall time: reading and checking the snapshot */
     double seconds_apply;       /* reading, checking and applying the records */
     double seconds_write;       /* writing the new table (fsync included) */
+    double seconds_write_wait;  /* of seconds_write, waiting for rows still being rebuilt */
+    bool overlapped;            /* rebuilt and written at once (every record on the way only
+                                 * modifies): seconds_apply then overlaps seconds_write */
 } bsp_restore_stats;
 
 /* Rebuild version `version` into a new Lance table at out_table (must not exist): the key

@@ -54,6 +54,14 @@ typedef struct bsp_column {
     uint8_t *data;      /* fixed: length*width bytes (bool: ceil(length/8)); var: data_len bytes */
     uint64_t data_len;  /* bytes in data */
     uint64_t *offsets;  /* variable-width types only: length+1 entries */
+    /* A streamed column (fixed-width, non-bool types; data NULL), for bsp_dataset_write only:
+     * the writer asks fill for the rows in order, each piece within one span of
+     * bsp_fill_rows(type) rows (spans start at row 0), writes the piece and only then asks for
+     * the next, so *rows must stay readable until the next call. Rows are numbered from 0 in
+     * the batch. A nonzero return stops the write with that status. The batch must fit one
+     * data file (max_rows_per_file). */
+    int (*fill)(void *ctx, uint64_t row0, uint64_t nrows, const uint8_t **rows);
+    void *fill_ctx;
 } bsp_column;
 
 typedef struct bsp_batch {
@@ -65,6 +73,9 @@ typedef struct bsp_batch {
 /* Bytes per value of a fixed-width type (FSL/FSB: dim * item width); 0 for variable-width
  * types and for bool (bit-packed). */
 size_t bsp_type_width(bsp_type t);
+/* Rows in one piece a streamed column's fill is asked for at most: 4 MiB of values (at
+ * least one row). */
+uint64_t bsp_fill_rows(bsp_type t);
 bool bsp_type_is_var(bsp_type t);
 /* Lance logical type string <-> type ("uint64", "fixed_size_list:uint8:2048", "string"...).
  * parse returns BSP_EUNSUPPORTED naming the string for types we do not handle. */

@@ -137,7 +137,7 @@ int bk_record_add(bk_record *r, uint64_t key, uint8_t kind, uint64_t checksum, c
 
 /* ---- application ----------------------------------------------------------------------------- */
 
-static int fail(const bk_record *r, const bk_entry *e, const char *what)
+int bk_entry_fail(const bk_record *r, const bk_entry *e, const char *what)
 {
     return bsp_err(BSP_ECORRUPT, "version record %" PRIu64 "->%" PRIu64 ": key %" PRIu64 " (%s): %s",
                    r->from, r->to, e->key, kind_name(e->kind), what);
@@ -146,7 +146,7 @@ static int fail(const bk_record *r, const bk_entry *e, const char *what)
 /* §13 checksums of MODIFY entries, FNV_LANES records at a time. FNV-1a is one multiply per
  * byte, each depending on the last, so one record at a time runs at the multiplier's latency;
  * independent records interleaved run at its throughput (about 4x faster here). */
-#define FNV_LANES 8
+#define FNV_LANES BK_FNV_LANES
 
 typedef struct fnv_batch {
     const uint8_t *rec[FNV_LANES]; /* the records whose checksums are due (in the state) */
@@ -154,11 +154,11 @@ typedef struct fnv_batch {
     int n;
 } fnv_batch;
 
-static void fnv_lanes(const fnv_batch *b, uint64_t h[FNV_LANES])
+void bk_fnv_lanes(const uint8_t *const rec[], int n, uint64_t h[FNV_LANES])
 {
     const uint8_t *p[FNV_LANES];
     for (int k = 0; k < FNV_LANES; k++) {
-        p[k] = b->rec[k < b->n ? k : 0];
+        p[k] = rec[k < n ? k : 0];
         h[k] = 0xCBF29CE484222325ull;
     }
     for (size_t i = 0; i < BK_REC; i++)
@@ -170,12 +170,12 @@ static int fnv_flush(fnv_batch *b, const bk_record *r, bool forward)
 {
     if (b->n == 0) return BSP_OK;
     uint64_t h[FNV_LANES];
-    fnv_lanes(b, h);
+    bk_fnv_lanes(b->rec, b->n, h);
     int n = b->n;
     b->n = 0;
     for (int k = 0; k < n; k++)
         if (h[k] != r->e[b->entry[k]].checksum)
-            return fail(r, &r->e[b->entry[k]], forward ? "the result does not match the checksum"
+            return bk_entry_fail(r, &r->e[b->entry[k]], forward ? "the result does not match the checksum"
                                                        : "the current record does not match the checksum");
     return BSP_OK;
 }
@@ -213,7 +213,7 @@ static int check(bk_state *s, const bk_record *r, bool forward, size_t *ins, siz
 #define CHECK_FAIL(what)                              \
     do {                                              \
         rc = fnv_flush(&fb, r, forward);              \
-        if (!rc) rc = fail(r, e, what);               \
+        if (!rc) rc = bk_entry_fail(r, e, what);               \
         goto out;                                     \
     } while (0)
     for (size_t i = 0; i < r->n; i++) {

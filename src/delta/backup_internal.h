@@ -71,6 +71,11 @@ int bk_record_add(bk_record *r, uint64_t key, uint8_t kind, uint64_t checksum, c
 /* §13 forward (v−1 → v) and backward (v → v−1) apply, atomic: every requirement is checked
  * before anything changes; a failure is BSP_ECORRUPT naming the version, key and kind. */
 int bk_apply_forward(bk_state *s, const bk_record *r);
+/* BSP_ECORRUPT "version record a->b: key k (KIND): what". */
+int bk_entry_fail(const bk_record *r, const bk_entry *e, const char *what);
+/* §13 checksums of up to BK_FNV_LANES records at once (FNV-1a-64 of the 2,048 bytes). */
+#define BK_FNV_LANES 8
+void bk_fnv_lanes(const uint8_t *const rec[], int n, uint64_t h[BK_FNV_LANES]);
 int bk_apply_backward(bk_state *s, const bk_record *r);
 
 /* ---- the table side ------------------------------------------------------------------------ */
@@ -151,6 +156,17 @@ void bk_header_encode(uint8_t out[BK_HEADER_BYTES], uint64_t nentries, uint64_t 
 uint64_t bk_digest_init(void);
 uint64_t bk_digest_step(uint64_t h, uint32_t crc);
 
+/* The item index of R(v−1 → v), or -1. */
+long bk_chain_record_to(const bk_chain *c, uint64_t v);
+
+/* ---- restore -------------------------------------------------------------------------------- */
+/* The streamed restore (backup_restore_stream.c): when the snapshot is mapped and every record
+ * from it to v only modifies, rebuild and write v overlapped; *used says whether it applied
+ * (false and BSP_OK: nothing done, restore the ordinary way). */
+#define BK_STREAM_MAX_ROWS (1u << 20) /* one data file (bsp_write_options.max_rows_per_file) */
+int bk_restore_streamed(const bk_chain *c, const char *chain, const bk_item *snap, uint64_t v, const char *out,
+                        const bsp_progress *prog, bsp_restore_stats *stats, bool *used);
+
 /* ---- snapshots ---------------------------------------------------------------------------- */
 /* "<chain>/_snapshots/<v>.lance" (malloc'd). */
 char *bk_snapshot_path(const char *chain, uint64_t v);
@@ -163,6 +179,21 @@ int bk_snapshot_write(const char *chain, uint64_t v, const bk_state *s, const bk
  * type for restore. */
 int bk_snapshot_load(const char *chain, const bk_item *marker, bk_state *out, bk_table_cols *names,
                      bk_problem_fn problem, void *pctx);
+/* A snapshot for the streamed restore: its keys and stored row CRCs (key order and the
+ * digest of the CRCs already checked against the marker) and its fingerprint column mapped;
+ * the rows are the caller's to check against crcs (bk_row_crcs). BSP_EUNSUPPORTED, nothing
+ * reported, when the snapshot is empty, its marker is damaged or its column is not mappable:
+ * bk_snapshot_load handles (and reports) those. */
+typedef struct bk_snap_view {
+    size_t n;
+    uint64_t *keys;
+    uint32_t *crcs;
+    bsp_fp_map map;
+} bk_snap_view;
+int bk_snapshot_view(const char *chain, const bk_item *marker, bk_snap_view *out, bk_table_cols *names);
+void bk_snap_view_free(bk_snap_view *v);
+/* Row CRCs (CRC-32C of the u64 key, then the 2,048 bytes) of n consecutive rows. */
+void bk_row_crcs(const uint64_t *keys, const uint8_t *rows, size_t n, uint32_t *out);
 /* Tests set this to load snapshots through the read path instead of mapping them. */
 extern bool bk_snapshot_no_map;
 

@@ -25,8 +25,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* The item index of R(v−1 → v), or -1. */
-static long record_to(const bk_chain *c, uint64_t v)
+long bk_chain_record_to(const bk_chain *c, uint64_t v)
 {
     for (size_t i = 0; i < c->n; i++)
         if (c->items[i].kind == BSP_BACKUP_HEADER && c->items[i].to == v && c->items[i].from + 1 == v)
@@ -38,7 +37,7 @@ static long record_to(const bk_chain *c, uint64_t v)
 static bool covered(const bk_chain *c, uint64_t a, uint64_t b)
 {
     for (uint64_t v = a + 1; v <= b; v++)
-        if (record_to(c, v) < 0) return false;
+        if (bk_chain_record_to(c, v) < 0) return false;
     return true;
 }
 
@@ -128,6 +127,12 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
         return rc;
     }
     const bk_item *snap = &c.items[pick];
+    bool streamed;
+    rc = bk_restore_streamed(&c, chain, snap, v, out, prog, stats, &streamed);
+    if (rc || streamed) {
+        bk_chain_close(&c);
+        return rc;
+    }
     double t0 = now();
     bk_state s;
     bk_table_cols names;
@@ -152,7 +157,7 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
     for (uint64_t k = 0; k < total && !rc; k++) {
         uint64_t to = forward ? snap->to + k + 1 : snap->to - k;
         bk_record r;
-        rc = bk_chain_read_record(&c, (size_t)record_to(&c, to), &r, NULL, NULL);
+        rc = bk_chain_read_record(&c, (size_t)bk_chain_record_to(&c, to), &r, NULL, NULL);
         if (!rc) rc = forward ? bk_apply_forward(&s, &r) : bk_apply_backward(&s, &r);
         bk_record_free(&r);
         applied++;
@@ -161,7 +166,7 @@ int bsp_backup_restore(const char *chain, uint64_t v, const char *out, const bsp
     double t2 = now();
     if (!rc) rc = write_table(out, &s, &names, prog);
     if (!rc && stats)
-        *stats = (bsp_restore_stats){snap->to, applied, s.n, (uint64_t)s.n * BK_REC, t1 - t0, t2 - t1, now() - t2};
+        *stats = (bsp_restore_stats){snap->to, applied, s.n, (uint64_t)s.n * BK_REC, t1 - t0, t2 - t1, now() - t2, 0, false};
     bk_state_free(&s);
     bk_chain_close(&c);
     return rc;

@@ -8,7 +8,6 @@
  * copy-on-write, not read); its row count and the digest of its CRCs live in the chain's
  * SNAPSHOT marker, so a lost or swapped snapshot table is noticed too. A snapshot table is published by renaming a
  * finished temporary directory, so a crash never leaves a half-written one under its name. */
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,20 +36,6 @@ static uint32_t row_crc(uint64_t key, const uint8_t *rec)
     return crc32c_update(crc32c_update(0, &key, 8), rec, BK_REC);
 }
 
-static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(p);
-}
-
-static int rmtree(const char *path)
-{
-    if (!io_exists(path)) return BSP_OK;
-    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        return bsp_err(BSP_EIO, "%s: cannot remove a leftover snapshot", path);
-    return BSP_OK;
-}
-
 int bk_snapshot_write(const char *chain, uint64_t v, const bk_state *s, const bk_table_cols *c,
                       const bsp_progress *p, uint64_t *digest)
 {
@@ -65,7 +50,7 @@ int bk_snapshot_write(const char *chain, uint64_t v, const bk_state *s, const bk
     int rc = (!final || !dir || !tmp) ? oom() : BSP_OK;
     if (rc) goto out;
     snprintf(tmp, tl, "%s.tmp", final);
-    if ((rc = io_mkdir_p(dir)) || (rc = rmtree(tmp)) || (rc = rmtree(final))) goto out;
+    if ((rc = io_mkdir_p(dir)) || (rc = io_remove_tree(tmp)) || (rc = io_remove_tree(final))) goto out;
     schema.nfields = 3;
     schema.fields = calloc(3, sizeof *schema.fields);
     b.cols = calloc(3, sizeof *b.cols);
@@ -100,7 +85,7 @@ int bk_snapshot_write(const char *chain, uint64_t v, const bk_state *s, const bk
     }
     rc = io_fsync_dir(dir);
 out:
-    if (rc && tmp) rmtree(tmp);
+    if (rc && tmp) io_remove_tree(tmp);
     bsp_batch_free(&b);
     bsp_schema_free(&schema);
     free(final);
@@ -116,21 +101,26 @@ typedef struct load_ctx {
     size_t n, at;
 } load_ctx;
 
-/* Row CRCs of arena rows [a, b), three rows at a time (crc32c_update_x3). */
-static void crc_rows(load_ctx *x, size_t a, size_t b)
+void bk_row_crcs(const uint64_t *keys, const uint8_t *rows, size_t n, uint32_t *out)
 {
-    size_t i = a;
-    for (; i + 3 <= b; i += 3) {
+    size_t i = 0;
+    for (; i + 3 <= n; i += 3) {
         uint32_t c[3];
         const void *p[3];
         for (int k = 0; k < 3; k++) {
-            c[k] = crc32c_update(0, &x->keys[i + (size_t)k], 8);
-            p[k] = x->arena + (i + (size_t)k) * BK_REC;
+            c[k] = crc32c_update(0, &keys[i + (size_t)k], 8);
+            p[k] = rows + (i + (size_t)k) * BK_REC;
         }
         crc32c_update_x3(c, p, BK_REC);
-        for (int k = 0; k < 3; k++) x->crc[i + (size_t)k] = c[k];
+        for (int k = 0; k < 3; k++) out[i + (size_t)k] = c[k];
     }
-    for (; i < b; i++) x->crc[i] = row_crc(x->keys[i], x->arena + i * BK_REC);
+    for (; i < n; i++) out[i] = row_crc(keys[i], rows + i * BK_REC);
+}
+
+/* Row CRCs of arena rows [a, b). */
+static void crc_rows(load_ctx *x, size_t a, size_t b)
+{
+    bk_row_crcs(x->keys + a, x->arena + a * BK_REC, b - a, x->crc + a);
 }
 
 /* One run of fingerprints: copy the live rows into the arena and compute their row CRCs in
@@ -164,6 +154,146 @@ static int load_run(void *c, uint64_t frag, uint64_t first, uint64_t nrows, cons
     return 0;
 }
 
+/* What loading and viewing share: the marker, the table's shape, names and row count, and
+ * its keys and stored row CRCs (*keys and *crcs malloc'd, n entries). A damage is described
+ * in what (or is an error already set, what empty). */
+static int snap_open(const char *chain, const bk_item *m, bk_table_cols *names, bsp_dataset **dsp,
+                     uint64_t **keysp, uint32_t **crcsp, char what[200])
+{
+    *dsp = NULL;
+    *keysp = NULL;
+    *crcsp = NULL;
+    char *path = bk_snapshot_path(chain, m->to);
+    if (!path) return oom();
+    bsp_dataset *ds = NULL;
+    bsp_scanner *sc = NULL;
+    uint64_t *keys = NULL;
+    uint32_t *crcs = NULL;
+    int rc = bsp_dataset_open(path, 0, &ds);
+    free(path);
+    if (rc) {
+        snprintf(what, 200, "snapshot table unreadable: %s", bsp_errmsg());
+        return rc;
+    }
+    const bsp_schema *s = bsp_dataset_schema(ds);
+    uint64_t n = bsp_dataset_count_rows(ds);
+    if (s->nfields != 3 || !bk_key_type_ok(s->fields[0].type) || !bsp_type_is_fingerprint(s->fields[1].type) ||
+        s->fields[2].type.id != BSP_T_UINT32) {
+        snprintf(what, 200, "snapshot table has the wrong columns");
+        rc = BSP_ECORRUPT;
+        goto out;
+    }
+    if (names) {
+        snprintf(names->key, sizeof names->key, "%s", s->fields[0].name);
+        snprintf(names->fp, sizeof names->fp, "%s", s->fields[1].name);
+        names->key_type = s->fields[0].type;
+    }
+    if (n != m->nentries) {
+        snprintf(what, 200, "snapshot holds %" PRIu64 " rows, its marker says %" PRIu64, n, m->nentries);
+        rc = BSP_ECORRUPT;
+        goto out;
+    }
+    keys = malloc((n ? n : 1) * sizeof *keys);
+    crcs = malloc((n ? n : 1) * sizeof *crcs);
+    if (!keys || !crcs) {
+        rc = oom();
+        goto out;
+    }
+    const char *cols[2] = {s->fields[0].name, "crc"};
+    bsp_scan_options so = {.columns = cols, .ncolumns = 2, .batch_rows = 65536};
+    if ((rc = bsp_scanner_open(ds, &so, &sc))) goto out;
+    bsp_batch b;
+    size_t at = 0;
+    while ((rc = bsp_scanner_next(sc, &b)) == 1) {
+        rc = 0;
+        for (uint64_t i = 0; i < b.nrows && at < n; i++, at++) {
+            keys[at] = bk_col_key(&b.cols[0], i);
+            memcpy(&crcs[at], b.cols[1].data + 4 * i, 4);
+        }
+        bsp_batch_free(&b);
+    }
+    if (rc < 0) {
+        snprintf(what, 200, "snapshot table unreadable: %s", bsp_errmsg());
+    } else if (at != n) { /* every key is needed before the records: they seed the row CRCs */
+        snprintf(what, 200, "snapshot table unreadable: row count");
+        rc = BSP_ECORRUPT;
+    }
+out:
+    if (sc) bsp_scanner_free(sc);
+    if (rc) {
+        free(keys);
+        free(crcs);
+        bsp_dataset_free(ds);
+        return rc;
+    }
+    *dsp = ds;
+    *keysp = keys;
+    *crcsp = crcs;
+    return BSP_OK;
+}
+
+/* Map a one-fragment snapshot's fingerprint column (copy-on-write) when it has n rows. */
+static bool snap_map(bsp_dataset *ds, uint64_t n, bsp_fp_map *out)
+{
+    bool mapped = false;
+    if (bsp_dataset_fragment_count(ds) == 1 && !bk_snapshot_no_map &&
+        bsp_dataset_map_fp(ds, 0, bsp_dataset_schema(ds)->fields[1].name, out) == BSP_OK) {
+        mapped = out->nrows == n;
+        if (!mapped) bsp_fp_map_free(out);
+    }
+    bsp_errclear(); /* not mappable: the caller reads it, which reports any damage */
+    return mapped;
+}
+
+static uint64_t snap_digest(const uint32_t *crcs, size_t n)
+{
+    uint64_t digest = bk_digest_init();
+    for (size_t i = 0; i < n; i++) digest = bk_digest_step(digest, crcs[i]);
+    return digest;
+}
+
+/* Key order and the digest of the stored row CRCs against the marker. */
+static int snap_check_stored(const char *chain, const bk_item *m, const uint64_t *keys, const uint32_t *crcs,
+                             size_t n, char what[200])
+{
+    for (size_t i = 1; i < n; i++)
+        if (keys[i] <= keys[i - 1])
+            return bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ", key %" PRIu64 ": keys out of order", chain,
+                           m->to, keys[i]);
+    if (snap_digest(crcs, n) != m->digest) {
+        snprintf(what, 200, "snapshot digest differs from its marker");
+        return BSP_ECORRUPT;
+    }
+    return BSP_OK;
+}
+
+int bk_snapshot_view(const char *chain, const bk_item *m, bk_snap_view *out, bk_table_cols *names)
+{
+    memset(out, 0, sizeof *out);
+    if (names) memset(names, 0, sizeof *names);
+    if (!m->header_ok || m->nentries == 0) return BSP_EUNSUPPORTED; /* bk_snapshot_load reports */
+    bsp_dataset *ds;
+    char what[200] = "";
+    int rc = snap_open(chain, m, names, &ds, &out->keys, &out->crcs, what);
+    if (!rc) {
+        out->n = (size_t)m->nentries;
+        if (!snap_map(ds, out->n, &out->map)) rc = BSP_EUNSUPPORTED;
+        bsp_dataset_free(ds);
+    }
+    if (!rc) rc = snap_check_stored(chain, m, out->keys, out->crcs, out->n, what);
+    if (what[0]) rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ": %s", chain, m->to, what);
+    if (rc) bk_snap_view_free(out);
+    return rc;
+}
+
+void bk_snap_view_free(bk_snap_view *v)
+{
+    free(v->keys);
+    free(v->crcs);
+    if (v->map.base) bsp_fp_map_free(&v->map);
+    memset(v, 0, sizeof *v);
+}
+
 int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_table_cols *names,
                      bk_problem_fn problem, void *pctx)
 {
@@ -174,79 +304,26 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
         return bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ": %s", chain, m->to, m->header_err);
     }
     if (m->nentries == 0) return BSP_OK;
-    char *path = bk_snapshot_path(chain, m->to);
-    if (!path) return oom();
     bsp_dataset *ds = NULL;
-    bsp_scanner *sc = NULL;
-    uint32_t *got = NULL;
+    uint32_t *got = NULL, *crcs = NULL;
     char what[200] = "";
-    int rc = bsp_dataset_open(path, 0, &ds);
-    if (rc) {
-        snprintf(what, sizeof what, "snapshot table unreadable: %s", bsp_errmsg());
-        goto out;
-    }
-    const bsp_schema *s = bsp_dataset_schema(ds);
-    if (s->nfields != 3 || !bk_key_type_ok(s->fields[0].type) || !bsp_type_is_fingerprint(s->fields[1].type) ||
-        s->fields[2].type.id != BSP_T_UINT32) {
-        snprintf(what, sizeof what, "snapshot table has the wrong columns");
-        rc = BSP_ECORRUPT;
-        goto out;
-    }
-    if (names) {
-        snprintf(names->key, sizeof names->key, "%s", s->fields[0].name);
-        snprintf(names->fp, sizeof names->fp, "%s", s->fields[1].name);
-        names->key_type = s->fields[0].type;
-    }
-    uint64_t n = bsp_dataset_count_rows(ds);
-    if (n != m->nentries) {
-        snprintf(what, sizeof what, "snapshot holds %" PRIu64 " rows, its marker says %" PRIu64, n,
-                 m->nentries);
-        rc = BSP_ECORRUPT;
-        goto out;
-    }
+    int rc = snap_open(chain, m, names, &ds, &out->keys, &crcs, what);
+    if (rc) goto out;
+    uint64_t n = m->nentries;
     /* The records: mapped from the snapshot's data file when its column is one run (the
      * pages are the page cache's; only records a version record changes get copied), else
      * read into an arena of our own. */
-    if ((rc = bk_state_reserve_keys(out, n))) goto out;
-    bool mapped = false;
-    if (bsp_dataset_fragment_count(ds) == 1 && !bk_snapshot_no_map) {
-        bsp_fp_map fm;
-        if (bsp_dataset_map_fp(ds, 0, s->fields[1].name, &fm) == BSP_OK) {
-            if (fm.nrows == n) {
-                out->map = fm;
-                out->arena = fm.rows;
-                out->slotcap = n;
-                mapped = true;
-            } else {
-                bsp_fp_map_free(&fm);
-            }
-        }
-        bsp_errclear(); /* not mappable: read it below, which reports any damage */
+    bool mapped = snap_map(ds, n, &out->map);
+    if (mapped) {
+        out->arena = out->map.rows;
+        out->slotcap = n;
     }
-    if (!mapped && (rc = bk_state_reserve(out, n))) goto out;
-    uint32_t *crcs = (uint32_t *)(void *)out->slot; /* stash the CRCs there until the check */
-    const char *cols[2] = {s->fields[0].name, "crc"};
-    bsp_scan_options so = {.columns = cols, .ncolumns = 2, .batch_rows = 65536};
-    if ((rc = bsp_scanner_open(ds, &so, &sc))) goto out;
-    bsp_batch b;
-    size_t at = 0;
-    while ((rc = bsp_scanner_next(sc, &b)) == 1) {
-        rc = 0;
-        for (uint64_t i = 0; i < b.nrows && at < n; i++, at++) {
-            out->keys[at] = bk_col_key(&b.cols[0], i);
-            memcpy(&crcs[at], b.cols[1].data + 4 * i, 4);
-        }
-        bsp_batch_free(&b);
-    }
-    if (rc < 0) {
-        snprintf(what, sizeof what, "snapshot table unreadable: %s", bsp_errmsg());
-        goto out;
-    }
-    if (at != n) { /* every key is needed before the records: they seed the row CRCs */
-        snprintf(what, sizeof what, "snapshot table unreadable: row count");
-        rc = BSP_ECORRUPT;
-        goto out;
-    }
+    uint64_t *keys = out->keys;
+    out->keys = NULL; /* bk_state_reserve reallocs: keep the keys read */
+    rc = mapped ? bk_state_reserve_keys(out, n) : bk_state_reserve(out, n);
+    free(out->keys);
+    out->keys = keys;
+    if (rc) goto out;
     got = malloc((n ? n : 1) * sizeof *got);
     if (!got) {
         rc = oom();
@@ -258,35 +335,27 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
         lx.at = n;
     }
     for (size_t f = 0; !mapped && f < bsp_dataset_fragment_count(ds) && !rc; f++)
-        rc = bsp_dataset_scan_fp(ds, f, s->fields[1].name, load_run, &lx);
+        rc = bsp_dataset_scan_fp(ds, f, bsp_dataset_schema(ds)->fields[1].name, load_run, &lx);
     if (rc || lx.at != n) {
         snprintf(what, sizeof what, "snapshot table unreadable: %s", rc ? bsp_errmsg() : "row count");
         rc = BSP_ECORRUPT;
         goto out;
     }
-    uint64_t digest = bk_digest_init();
     for (size_t i = 0; i < n; i++) {
-        if (got[i] != crcs[i]) {
-            if (!problem) {
-                rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ", key %" PRIu64 ": row CRC mismatch", chain,
-                             m->to, out->keys[i]);
-                goto out;
-            }
-            problem(pctx, m, true, out->keys[i], BSP_BACKUP_SNAPSHOT, "snapshot row CRC mismatch");
-            rc = BSP_ECORRUPT;
+        const char *bad = got[i] != crcs[i] ? "row CRC mismatch"
+                          : i && out->keys[i] <= out->keys[i - 1] ? "keys out of order" : NULL;
+        if (!bad) continue;
+        if (!problem) {
+            rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ", key %" PRIu64 ": %s", chain, m->to,
+                         out->keys[i], bad);
+            goto out;
         }
-        if (i && out->keys[i] <= out->keys[i - 1]) {
-            if (!problem) {
-                rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ", key %" PRIu64 ": keys out of order", chain,
-                             m->to, out->keys[i]);
-                goto out;
-            }
-            problem(pctx, m, true, out->keys[i], BSP_BACKUP_SNAPSHOT, "snapshot keys out of order");
-            rc = BSP_ECORRUPT;
-        }
-        digest = bk_digest_step(digest, crcs[i]);
+        char msg[64];
+        snprintf(msg, sizeof msg, "snapshot %s", bad);
+        problem(pctx, m, true, out->keys[i], BSP_BACKUP_SNAPSHOT, msg);
+        rc = BSP_ECORRUPT;
     }
-    if (digest != m->digest) {
+    if (snap_digest(crcs, n) != m->digest) {
         snprintf(what, sizeof what, "snapshot digest differs from its marker");
         rc = BSP_ECORRUPT;
         goto out;
@@ -302,10 +371,9 @@ out:
         if (problem) problem(pctx, m, false, 0, -1, what);
         rc = bsp_err(BSP_ECORRUPT, "%s: snapshot %" PRIu64 ": %s", chain, m->to, what);
     }
-    if (sc) bsp_scanner_free(sc);
     if (ds) bsp_dataset_free(ds);
     free(got);
-    free(path);
+    free(crcs);
     if (rc) bk_state_free(out);
     return rc;
 }

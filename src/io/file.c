@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,20 @@ int io_fsync_dir(const char *dir)
     if (fsync(fd) != 0 && errno != EINVAL) rc = os_err("fsync directory", dir);
     close(fd);
     return rc;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(p);
+}
+
+int io_remove_tree(const char *path)
+{
+    if (!io_exists(path)) return BSP_OK;
+    if (nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
+        return bsp_err(BSP_EIO, "%s: cannot remove: %s", path, strerror(errno));
+    return BSP_OK;
 }
 
 int io_mkdir_p(const char *path)

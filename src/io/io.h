@@ -85,6 +85,9 @@ int io_fsync_dir(const char *dir);
 /* mkdir -p (mode 0755). Existing directories are fine; an existing non-directory is
  * BSP_EEXIST. */
 int io_mkdir_p(const char *path);
+/* rm -r: path and everything under it (symbolic links are removed, not followed); a missing
+ * path is fine. */
+int io_remove_tree(const char *path);
 
 /* Names in dir (without "." and ".."), sorted bytewise, in a malloc'd array of malloc'd
  * strings; free with io_list_free. BSP_ENOTFOUND if dir does not exist. */

@@ -288,6 +288,31 @@ static const uint8_t *page_validity(const bsp_column *c, uint64_t r0, uint64_t n
     return b;
 }
 
+/* A streamed column's values for rows [r0, r0+n): one page buffer written piece by piece as
+ * fill hands them over, each piece inside one bsp_fill_rows span. */
+static int fill_values(wout *w, page_out *pg, const bsp_column *c, uint64_t r0, uint64_t n, size_t width)
+{
+    uint64_t span = bsp_fill_rows(c->type);
+    pg->offs[pg->nbufs] = w->pos;
+    pg->sizes[pg->nbufs] = n * width;
+    pg->nbufs++;
+    for (uint64_t r = r0; r < r0 + n;) {
+        uint64_t end = (r / span + 1) * span;
+        if (end > r0 + n) end = r0 + n;
+        const uint8_t *rows = NULL;
+        bsp_errclear();
+        int rc = c->fill(c->fill_ctx, r, end - r, &rows);
+        if (rc && !*bsp_errmsg())
+            return bsp_err(rc, "%s: the column's fill failed at row %llu: %s", w->path, (unsigned long long)r,
+                           bsp_strerror(rc));
+        if (rc) return rc;
+        if (!rows) return bsp_err(BSP_EINVAL, "%s: a column's fill gave no rows", w->path);
+        if ((rc = w_put(w, rows, (size_t)((end - r) * width)))) return rc;
+        r = end;
+    }
+    return n ? w_pad64(w) : BSP_OK;
+}
+
 /* Fixed-width (and bool) page: values are the column's bytes (bits) for the rows. */
 static int write_fixed_page(wout *w, const bsp_field *fd, const bsp_column *c, uint64_t r0,
                             uint64_t n, page_out *pg)
@@ -324,6 +349,8 @@ static int write_fixed_page(wout *w, const bsp_field *fd, const bsp_column *c, u
         }
         rc = page_buf(w, pg, d, (n + 7) / 8);
         free(dtmp);
+    } else if (c->fill) {
+        rc = fill_values(w, pg, c, r0, n, width);
     } else {
         rc = page_buf(w, pg, c->data + r0 * width, n * width);
     }
@@ -542,6 +569,10 @@ static int check_input(const char *path, const bsp_schema *s, const bsp_batch *b
                                    path, fd->name, (unsigned long long)r);
             if (c->data_len && !c->data)
                 return bsp_err(BSP_EINVAL, "%s: column \"%s\" has no data", path, fd->name);
+        } else if (c->fill) {
+            if (c->data || c->type.id == BSP_T_BOOL)
+                return bsp_err(BSP_EINVAL, "%s: column \"%s\": a streamed column is fixed-width with no data",
+                               path, fd->name);
         } else if (!c->data) {
             return bsp_err(BSP_EINVAL, "%s: column \"%s\" has no data", path, fd->name);
         }

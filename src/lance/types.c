@@ -65,6 +65,12 @@ size_t bsp_type_width(bsp_type t)
     return type_has_dim(t.id) ? n->width * t.dim : n->width;
 }
 
+uint64_t bsp_fill_rows(bsp_type t)
+{
+    size_t w = bsp_type_width(t);
+    return w && w <= (4u << 20) ? (4u << 20) / w : 1;
+}
+
 bool bsp_type_is_var(bsp_type t)
 {
     return t.id == BSP_T_UTF8 || t.id == BSP_T_BINARY || t.id == BSP_T_LARGE_UTF8 ||

@@ -147,6 +147,10 @@ int dataset_write_fragments(const char *root, const bsp_schema *schema, const bs
     *frags = NULL;
     *nfrags = 0;
     if (!max_rows) max_rows = DEFAULT_MAX_ROWS_PER_FILE;
+    for (size_t c = 0; c < batch->ncols && batch->nrows > max_rows; c++)
+        if (batch->cols[c].fill)
+            return bsp_err(BSP_EUNSUPPORTED, "%s: a streamed column's rows (%" PRIu64 ") must fit one data file (%" PRIu64 ")",
+                           root, batch->nrows, max_rows);
     size_t nf = (size_t)((batch->nrows + max_rows - 1) / max_rows);
     Lance__Table__DataFragment **a = calloc(nf ? nf : 1, sizeof *a);
     if (!a) return oom();

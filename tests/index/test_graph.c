@@ -42,8 +42,8 @@ static void raw_append(const char *db, test_rng *r, size_t n)
     memset(c, 0, sizeof c);
     uint64_t *s = malloc(n * 8), *d = malloc(n * 8);
     for (size_t i = 0; i < n; i++) s[i] = e[i].src, d[i] = e[i].dst;
-    c[0] = (bsp_column){f[0].type, n, NULL, (uint8_t *)s, n * 8, NULL};
-    c[1] = (bsp_column){f[1].type, n, NULL, (uint8_t *)d, n * 8, NULL};
+    c[0] = (bsp_column){.type = f[0].type, .length = n, .data = (uint8_t *)s, .data_len = n * 8};
+    c[1] = (bsp_column){.type = f[1].type, .length = n, .data = (uint8_t *)d, .data_len = n * 8};
     for (int k = 2; k < 4; k++) {
         c[k].type = f[k].type;
         c[k].length = n;
@@ -391,7 +391,7 @@ static void test_merge_project(void)
     char *db = setup("graph-merge", &r);
     /* Merge: add a column (one value per physical row). */
     bsp_field f = {(char *)"weight", {BSP_T_INT64, 0}, true, -1};
-    bsp_column c = {f.type, 600, NULL, calloc(600, 8), 600 * 8, NULL};
+    bsp_column c = {.type = f.type, .length = 600, .data = calloc(600, 8), .data_len = 600 * 8};
     CHECK_OK(bsp_dataset_add_column(edges_path(db), &f, &c, NULL));
     bsp_column_free(&c);
     bsp_graph_reconcile_report rep;
