@@ -8,6 +8,8 @@
  * candidate of the chunk (on words 208..255, before any distance), then every query of the
  * batch runs over the chunk's passing candidates. So a batch reads the records from memory
  * once, and each query's pruning limit is always its own heap's k-th key. */
+#include <string.h>
+
 #include "bindspace/sidecar.h"
 #include "fp/kernels.h"
 #include "fp/predicate_impl.h"
@@ -57,8 +59,7 @@ static inline void scan_one(search_worker *w, search_query *sq, const uint64_t *
     search_heap_offer(c, sq, &h);
 }
 
-void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
-               const uint64_t *positions, uint64_t pos_base, const uint8_t *present)
+void SCAN_NAME(SEARCH_SCAN_ARGS)
 {
     const search_ctx *c = w->c;
     size_t idx[SCAN_CHUNK];
@@ -73,24 +74,37 @@ void SCAN_NAME(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
              * The schema version (line 27) is read only for the records whose clauses pass:
              * its line is requested when they pass and tested in a second pass over them, and
              * so are the first lines of their distance. */
+            /* With the source's column-wise sidecar copy the clause lines come from its
+             * planes (contiguous: 64 B per record instead of one line per 2 KiB, which the
+             * prefetchers stream), gathered into s, and a rejected record's 2 KiB are not
+             * touched at all. */
             size_t cand[SCAN_CHUNK], nc = 0;
+            _Alignas(64) uint64_t sw[BSP_SIDECAR_COPY_WORDS];
             for (size_t i = c0; i < c1; i++) {
-                if (i + SCAN_PRED_PF < i1) {
-                    const uint64_t *pr = recs + (i + SCAN_PRED_PF) * BSP_WORDS;
-                    for (int l = 0; l < c->npl; l++) __builtin_prefetch(pr + 8 * (size_t)c->pl[l]);
-                }
+                if (i + SCAN_PRED_PF < i1)
+                    for (int l = 0; l < c->npl; l++) /* lines 26..31 = sidecar planes 0..5 */
+                        __builtin_prefetch(side ? side + (size_t)(c->pl[l] - 26) * c->side_plane + (i + SCAN_PRED_PF) * 8
+                                                : recs + (i + SCAN_PRED_PF) * BSP_WORDS + 8 * (size_t)c->pl[l]);
                 if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
                 w->candidates++;
-                const uint64_t *r = recs + i * BSP_WORDS;
-                if (!pred_eval_clauses(c->pred, r + BSP_SIDECAR_WORD)) continue;
-                __builtin_prefetch(r + 8 * PRED_VERSION_LINE);
+                const uint64_t *r = recs + i * BSP_WORDS, *s = r + BSP_SIDECAR_WORD;
+                if (side) {
+                    for (int l = 0; l < c->npl; l++)
+                        memcpy(sw + 8 * (c->pl[l] - 26), side + (size_t)(c->pl[l] - 26) * c->side_plane + i * 8, 64);
+                    s = sw;
+                }
+                if (!pred_eval_clauses(c->pred, s)) continue;
+                __builtin_prefetch(side ? side + c->side_plane + i * 8 : r + 8 * PRED_VERSION_LINE);
                 const uint64_t *b0 = r + 16 * (size_t)c->blocks[0];
                 __builtin_prefetch(b0);
                 __builtin_prefetch(b0 + 8);
                 cand[nc++] = i;
             }
-            for (size_t t = 0; t < nc; t++)
-                if (pred_version_ok(recs + cand[t] * BSP_WORDS + BSP_SIDECAR_WORD)) idx[m++] = cand[t];
+            for (size_t t = 0; t < nc; t++) {
+                size_t i = cand[t]; /* the version word 223 is in line 27: plane 1 */
+                const uint64_t *v = side ? side + c->side_plane + i * 8 - 8 : recs + i * BSP_WORDS + BSP_SIDECAR_WORD;
+                if (pred_version_ok(v)) idx[m++] = i;
+            }
         } else {
             for (size_t i = c0; i < c1; i++) {
                 if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;

@@ -42,6 +42,13 @@ void bsp_search_source_records(bsp_search_source *src, const uint64_t *records, 
     src->occupied = occupied;
 }
 
+void bsp_search_sidecar_copy(const uint64_t *records, size_t n, uint64_t *out)
+{
+    for (size_t p = 0; p < BSP_SIDECAR_COPY_WORDS / 8; p++)
+        for (size_t i = 0; i < n; i++)
+            memcpy(out + (p * n + i) * 8, records + i * BSP_WORDS + BSP_SIDECAR_WORD + 8 * p, 64);
+}
+
 void bsp_search_source_dataset(bsp_search_source *src, const bsp_dataset *ds, const char *column)
 {
     memset(src, 0, sizeof *src);
@@ -135,13 +142,13 @@ static int run_cb(void *ctx, uint64_t fragment_id, uint64_t first_offset, uint64
     if (atomic_load_explicit(j->stop, memory_order_relaxed)) return 1;
     uint64_t base = BSP_ROW_ADDR(fragment_id, first_offset);
     if (((uintptr_t)bytes & 7) == 0) {
-        j->scan(&j->w, (const uint64_t *)(const void *)bytes, 0, (size_t)nrows, NULL, base, live);
+        j->scan(&j->w, (const uint64_t *)(const void *)bytes, NULL, 0, (size_t)nrows, NULL, base, live);
         return 0;
     }
     for (uint64_t s = 0; s < nrows; s += ALIGN_PIECE) {
         uint64_t m = nrows - s < ALIGN_PIECE ? nrows - s : ALIGN_PIECE;
         memcpy(j->aligned, bytes + s * BSP_BYTES, (size_t)m * BSP_BYTES);
-        j->scan(&j->w, j->aligned, 0, (size_t)m, NULL, base + s, live ? live + s / 8 : NULL);
+        j->scan(&j->w, j->aligned, NULL, 0, (size_t)m, NULL, base + s, live ? live + s / 8 : NULL);
     }
     return 0;
 }
@@ -151,7 +158,7 @@ static void *job_main(void *arg)
     job *j = arg;
     const bsp_search_source *src = j->src;
     if (src->kind == BSP_SOURCE_RECORDS) {
-        j->scan(&j->w, src->records, j->i0, j->i1, src->positions, 0,
+        j->scan(&j->w, src->records, src->sidecar, j->i0, j->i1, src->positions, 0,
                 (const uint8_t *)(const void *)src->occupied);
         return NULL;
     }
@@ -202,6 +209,7 @@ int bsp_search_batch(const bsp_search_source *src, const uint64_t *queries, size
     int rc = ctx_init(&c, o);
     if (rc) return rc;
     if ((rc = check_source(src))) return rc;
+    c.side_plane = src->kind == BSP_SOURCE_RECORDS ? src->n * 8 : 0;
     if (info) memset(info, 0, sizeof *info);
     if (nq == 0) return BSP_OK;
     if (!queries || !nhits || (o->k && !hits)) return bsp_err(BSP_EINVAL, "search: NULL query or result buffer");

@@ -48,6 +48,7 @@ typedef struct search_ctx {
     double alpha;
     const struct fp_kernel *kern;  /* distance kernels (src/fp/kernels.h) */
     uint32_t prune_below;      /* limits below this are worth block-wise pruning */
+    size_t side_plane;         /* words between the planes of the source's sidecar copy */
 } search_ctx;
 
 #define SEARCH_CHUNK 128 /* candidates per chunk (256 KiB: stays in L2 for a batch) */
@@ -81,16 +82,16 @@ float search_rl_q(const uint64_t *rec);
 
 /* Scan records [i0, i1) of recs (BSP_WORDS words each). Candidate i is present iff
  * present == NULL or bit i of present (byte bitmap) is set; its position is positions[i]
- * when positions != NULL, else pos_base + i. */
-typedef void (*search_scan_fn)(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
-                               const uint64_t *positions, uint64_t pos_base,
-                               const uint8_t *present);
-void search_scan_portable(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
-                          const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
-void search_scan_avx512(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
-                        const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
-void search_scan_avx2(search_worker *w, const uint64_t *recs, size_t i0, size_t i1,
-                      const uint64_t *positions, uint64_t pos_base, const uint8_t *present);
+ * when positions != NULL, else pos_base + i. side (may be NULL) is the source's column-wise
+ * copy of words 208..255 (planes c->side_plane words apart, indexed like recs): the predicate
+ * reads it instead of the records. */
+#define SEARCH_SCAN_ARGS                                                                           \
+    search_worker *w, const uint64_t *recs, const uint64_t *side, size_t i0, size_t i1,            \
+        const uint64_t *positions, uint64_t pos_base, const uint8_t *present
+typedef void (*search_scan_fn)(SEARCH_SCAN_ARGS);
+void search_scan_portable(SEARCH_SCAN_ARGS);
+void search_scan_avx512(SEARCH_SCAN_ARGS);
+void search_scan_avx2(SEARCH_SCAN_ARGS);
 search_scan_fn search_scan_select(void);
 
 /* Masked distance restricted to a word stride inside each block (cascade stages): words

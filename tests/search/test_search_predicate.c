@@ -1,5 +1,6 @@
 /* Predicates inside search (§6, §7.1): every clause kind, evaluated before the distance,
- * equals brute force over the records that pass; version-0 records fail every clause. */
+ * equals brute force over the records that pass, with and without the source's column-wise
+ * sidecar copy; version-0 records fail every clause. */
 #include "bindspace/search.h"
 #include "search_ref.h"
 
@@ -52,11 +53,14 @@ static void test_every_clause_vs_bruteforce(void)
     ref_random(&g, recs, n);
     make_sidecars(&g, recs, n);
     ref_random(&g, q, 1);
+    uint64_t *side = malloc(n * BSP_SIDECAR_COPY_WORDS * 8);
+    bsp_search_sidecar_copy(recs, n, side);
     bsp_search_source src;
     bsp_search_source_records(&src, recs, n, NULL, NULL);
-    for (size_t pi = 0; pi < sizeof preds / sizeof *preds; pi++) {
+    for (size_t pi = 0; pi < 2 * (sizeof preds / sizeof *preds); pi++) {
+        src.sidecar = pi & 1 ? side : NULL; /* every predicate both ways */
         bsp_predicate *p = NULL;
-        CHECK_OK(bsp_predicate_compile(preds[pi], strlen(preds[pi]), &p));
+        CHECK_OK(bsp_predicate_compile(preds[pi / 2], strlen(preds[pi / 2]), &p));
         if (!p) continue;
         uint64_t passing = 0;
         for (size_t i = 0; i < n; i++) passing += bsp_predicate_eval(p, recs + i * BSP_WORDS);
@@ -79,7 +83,8 @@ static void test_every_clause_vs_bruteforce(void)
                     CHECK_OK(bsp_search(&src, q, &o, got, &ng, &info));
                     size_t nw = ref_search(&src, q, &o, want);
                     char what[160];
-                    snprintf(what, sizeof what, "%s k %zu th %u rank %d", preds[pi], ks[ki], th, rank);
+                    snprintf(what, sizeof what, "%s k %zu th %u rank %d%s", preds[pi / 2], ks[ki], th, rank,
+                             src.sidecar ? " (sidecar copy)" : "");
                     CHECK(ref_same(got, ng, want, nw, what));
                     CHECK_EQ_U(info.passed, passing);
                     CHECK(info.completed <= passing);
@@ -88,6 +93,47 @@ static void test_every_clause_vs_bruteforce(void)
                 }
         bsp_predicate_free(p);
     }
+    free(side);
+    free(recs);
+    free(q);
+}
+
+/* The predicate reads the sidecar copy, not the records: a copy that says every record is
+ * in cluster 3 (version 1) makes every record pass; its planes are where the API says. */
+static void test_sidecar_copy_is_read(void)
+{
+    test_rng g;
+    test_rng_seed(&g, 33);
+    size_t n = 700;
+    uint64_t *recs = ref_alloc(n), *q = ref_alloc(1);
+    ref_random(&g, recs, n);
+    make_sidecars(&g, recs, n);
+    uint64_t *side = malloc(n * BSP_SIDECAR_COPY_WORDS * 8);
+    bsp_search_sidecar_copy(recs, n, side);
+    for (size_t i = 0; i < n; i++)
+        for (size_t w = 0; w < 48; w++)
+            CHECK(side[(w / 8) * n * 8 + i * 8 + w % 8] == recs[i * BSP_WORDS + 208 + w]);
+    for (size_t i = 0; i < n; i++) {
+        side[5 * n * 8 + i * 8] = (uint64_t)3 << 24; /* word 248: cluster 3 */
+        side[1 * n * 8 + i * 8 + 7] = 1ull << 56;     /* word 223: schema version 1 */
+    }
+    bsp_search_source src;
+    bsp_search_source_records(&src, recs, n, NULL, NULL);
+    src.sidecar = side;
+    const char *pj = "{\"graph\":{\"cluster_id\":3}}";
+    bsp_predicate *p = NULL;
+    CHECK_OK(bsp_predicate_compile(pj, strlen(pj), &p));
+    bsp_search_options o;
+    bsp_search_options_init(&o);
+    o.predicate = p;
+    bsp_search_hit h[10];
+    size_t nh;
+    bsp_search_info info;
+    CHECK_OK(bsp_search(&src, q, &o, h, &nh, &info));
+    CHECK_EQ_U(info.passed, n);
+    CHECK_EQ_U(nh, 10);
+    bsp_predicate_free(p);
+    free(side);
     free(recs);
     free(q);
 }
@@ -130,5 +176,6 @@ int main(void)
 {
     RUN(test_every_clause_vs_bruteforce);
     RUN(test_no_distance_for_failing_records);
+    RUN(test_sidecar_copy_is_read);
     return test_finish();
 }
