@@ -98,9 +98,20 @@ void vtab_cache_free(bvtab *vt)
 {
     free(vt->cache_recs);
     free(vt->cache_pos);
-    vt->cache_recs = vt->cache_pos = NULL;
+    free(vt->cache_side);
+    vt->cache_recs = vt->cache_pos = vt->cache_side = NULL;
     vt->cache_n = 0;
     vt->cache_version = 0;
+}
+
+void vtab_cache_source(bvtab *vt, bsp_search_source *src)
+{
+    if (!vt->cache_side && vt->cache_n) {
+        vt->cache_side = aligned_alloc(BSP_ALIGN, vt->cache_n * BSP_SIDECAR_COPY_WORDS * 8);
+        if (vt->cache_side) bsp_search_sidecar_copy(vt->cache_recs, vt->cache_n, vt->cache_side);
+    }
+    bsp_search_source_records(src, vt->cache_recs, vt->cache_n, vt->cache_pos, NULL);
+    src->sidecar = vt->cache_side;
 }
 
 struct cache_fill {
@@ -153,7 +164,7 @@ int vtab_search_source(bvtab *vt, bsp_search_source *src)
         }
         vt->cache_version = version;
     }
-    bsp_search_source_records(src, vt->cache_recs, vt->cache_n, vt->cache_pos, NULL);
+    vtab_cache_source(vt, src);
     return SQLITE_OK;
 }
 

@@ -46,6 +46,7 @@ typedef struct bvtab {
     uint64_t cache_max_rows;   /* 0 = never cache */
     uint64_t *cache_recs;
     uint64_t *cache_pos;
+    uint64_t *cache_side;      /* column-wise copy of words 208..255 (predicates read it) */
     size_t cache_n;
     uint64_t cache_version;
 } bvtab;
@@ -54,6 +55,9 @@ typedef struct bvtab {
  * use when the table has at most cache_max_rows live rows) or the dataset itself. */
 int vtab_search_source(bvtab *vt, bsp_search_source *src);
 void vtab_cache_free(bvtab *vt);
+/* The hot copy as a search source, with its sidecar copy (made on first use; without memory
+ * for it predicates read the records). */
+void vtab_cache_source(bvtab *vt, bsp_search_source *src);
 /* Live rows (dataset) or occupied addresses (space). */
 uint64_t vtab_count(bvtab *vt);
 

@@ -156,7 +156,7 @@ int vspace_search_source(bvtab *vt, bsp_search_source *src)
         vt->cache_n = c.n;
         vt->cache_version = key;
     }
-    bsp_search_source_records(src, vt->cache_recs, vt->cache_n, vt->cache_pos, NULL);
+    vtab_cache_source(vt, src);
     return SQLITE_OK;
 }
 
