@@ -1,8 +1,10 @@
 // FAISS baselines for bench_search: IndexBinaryFlat (the library as shipped by Debian) and
 // FAISS's header Hamming kernel (HammingComputerDefault from faiss/utils/hamming-inl.h)
 // compiled here with -march=native, run in the loop shape of FAISS's flat search
-// (hammings_knn_hc: database in blocks of 1024 codes, queries in parallel, one max-heap of
-// k per query, replace-top when a distance beats the root).
+// (hammings_knn_hc: database in blocks of faiss::hamming_batch_size codes - 65,536 by
+// default, so each query makes its own pass over a block - queries in parallel, one max-heap
+// of k per query, replace-top when a distance beats the root); the block size is a
+// parameter so the bench can also run a cache-blocked variant.
 #include <faiss/IndexBinaryFlat.h>
 #include <faiss/utils/hamming.h>  // includes hamming-inl.h (HammingComputerDefault)
 
@@ -51,10 +53,12 @@ static void sift_down(int32_t *d, int64_t *l, int k, int32_t nd, int64_t nl)
     l[i] = nl;
 }
 
+size_t bfx_hamming_batch_size(void) { return faiss::hamming_batch_size; }
+
 void bfx_hc_search(const uint8_t *codes, size_t n, const uint8_t *queries, size_t nq, int k,
-                   int threads, int32_t *dist, int64_t *labels)
+                   int threads, size_t bs2, int32_t *dist, int64_t *labels)
 {
-    const size_t bs2 = 1024, cs = 2048;
+    const size_t cs = 2048;
     for (size_t i = 0; i < nq * (size_t)k; i++) { dist[i] = 0x7fffffff; labels[i] = -1; }
     // Each thread takes a share of the queries (FAISS: omp parallel for over queries inside
     // the loop over database blocks; a single query therefore runs on one thread).
