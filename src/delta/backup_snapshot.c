@@ -318,12 +318,8 @@ int bk_snapshot_load(const char *chain, const bk_item *m, bk_state *out, bk_tabl
         out->arena = out->map.rows;
         out->slotcap = n;
     }
-    uint64_t *keys = out->keys;
-    out->keys = NULL; /* bk_state_reserve reallocs: keep the keys read */
-    rc = mapped ? bk_state_reserve_keys(out, n) : bk_state_reserve(out, n);
-    free(out->keys);
-    out->keys = keys;
-    if (rc) goto out;
+    /* (the keys already read keep their n entries: reserving reallocs them to the same size) */
+    if ((rc = mapped ? bk_state_reserve_keys(out, n) : bk_state_reserve(out, n))) goto out;
     got = malloc((n ? n : 1) * sizeof *got);
     if (!got) {
         rc = oom();

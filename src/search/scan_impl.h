@@ -83,14 +83,14 @@ void SCAN_NAME(SEARCH_SCAN_ARGS)
             for (size_t i = c0; i < c1; i++) {
                 if (i + SCAN_PRED_PF < i1)
                     for (int l = 0; l < c->npl; l++) /* lines 26..31 = sidecar planes 0..5 */
-                        __builtin_prefetch(side ? side + (size_t)(c->pl[l] - 26) * c->side_plane + (i + SCAN_PRED_PF) * 8
+                        __builtin_prefetch(side ? side + (size_t)(c->pl[l] - BSP_SIDECAR_WORD / 8) * c->side_plane + (i + SCAN_PRED_PF) * 8
                                                 : recs + (i + SCAN_PRED_PF) * BSP_WORDS + 8 * (size_t)c->pl[l]);
                 if (present && !(present[i >> 3] >> (i & 7) & 1)) continue;
                 w->candidates++;
                 const uint64_t *r = recs + i * BSP_WORDS, *s = r + BSP_SIDECAR_WORD;
                 if (side) {
                     for (int l = 0; l < c->npl; l++)
-                        memcpy(sw + 8 * (c->pl[l] - 26), side + (size_t)(c->pl[l] - 26) * c->side_plane + i * 8, 64);
+                        memcpy(sw + 8 * (c->pl[l] - BSP_SIDECAR_WORD / 8), side + (size_t)(c->pl[l] - BSP_SIDECAR_WORD / 8) * c->side_plane + i * 8, 64);
                     s = sw;
                 }
                 if (!pred_eval_clauses(c->pred, s)) continue;
