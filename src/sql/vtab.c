@@ -104,9 +104,9 @@ void vtab_cache_free(bvtab *vt)
     vt->cache_version = 0;
 }
 
-void vtab_cache_source(bvtab *vt, bsp_search_source *src)
+void vtab_cache_source(bvtab *vt, bool predicate, bsp_search_source *src)
 {
-    if (!vt->cache_side && vt->cache_n) {
+    if (predicate && !vt->cache_side && vt->cache_n) {
         vt->cache_side = aligned_alloc(BSP_ALIGN, vt->cache_n * BSP_SIDECAR_COPY_WORDS * 8);
         if (vt->cache_side) bsp_search_sidecar_copy(vt->cache_recs, vt->cache_n, vt->cache_side);
     }
@@ -133,9 +133,9 @@ static int cache_run(void *ctx, uint64_t fragment_id, uint64_t first_offset, uin
     return 0;
 }
 
-int vtab_search_source(bvtab *vt, bsp_search_source *src)
+int vtab_search_source(bvtab *vt, bool predicate, bsp_search_source *src)
 {
-    if (vt->space) return vspace_search_source(vt, src);
+    if (vt->space) return vspace_search_source(vt, predicate, src);
     const char *column = vt->schema.fields[vt->fp_field].name;
     uint64_t live = bsp_dataset_count_rows(vt->ds), version = bsp_dataset_version(vt->ds);
     if (live == 0 || live > vt->cache_max_rows) {
@@ -164,7 +164,7 @@ int vtab_search_source(bvtab *vt, bsp_search_source *src)
         }
         vt->cache_version = version;
     }
-    vtab_cache_source(vt, src);
+    vtab_cache_source(vt, predicate, src);
     return SQLITE_OK;
 }
 

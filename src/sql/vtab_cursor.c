@@ -266,7 +266,7 @@ static int start_take(vcursor *c, const uint64_t *addrs, size_t n)
 static int topk_search(vcursor *c)
 {
     bsp_search_source src;
-    int rc = vtab_search_source(c->vt, &src);
+    int rc = vtab_search_source(c->vt, c->npred > 0, &src);
     if (rc != SQLITE_OK) return rc;
     bsp_search_options o;
     bsp_search_options_init(&o);

@@ -53,11 +53,11 @@ typedef struct bvtab {
 
 /* Fill *src with the fastest source for vt's current version: the hot copy (built on first
  * use when the table has at most cache_max_rows live rows) or the dataset itself. */
-int vtab_search_source(bvtab *vt, bsp_search_source *src);
+int vtab_search_source(bvtab *vt, bool predicate, bsp_search_source *src);
 void vtab_cache_free(bvtab *vt);
-/* The hot copy as a search source, with its sidecar copy (made on first use; without memory
- * for it predicates read the records). */
-void vtab_cache_source(bvtab *vt, bsp_search_source *src);
+/* The hot copy as a search source; for a search with a predicate also its sidecar copy (made
+ * on first such use; without memory for it predicates read the records). */
+void vtab_cache_source(bvtab *vt, bool predicate, bsp_search_source *src);
 /* Live rows (dataset) or occupied addresses (space). */
 uint64_t vtab_count(bvtab *vt);
 
@@ -67,7 +67,7 @@ int vspace_open(bvtab *vt, char **err);
 uint64_t vspace_count(bvtab *vt);
 int vspace_scan(bvtab *vt, bsp_batch *out);
 int vspace_take(bvtab *vt, const uint64_t *addrs, size_t n, bsp_batch *out);
-int vspace_search_source(bvtab *vt, bsp_search_source *src);
+int vspace_search_source(bvtab *vt, bool predicate, bsp_search_source *src);
 int vspace_apply(bvtab *vt, const uint64_t *deleted, size_t ndeleted, const int64_t *addrs,
                  const uint64_t *recs, size_t n);
 

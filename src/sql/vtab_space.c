@@ -132,7 +132,7 @@ static int copy_visit(void *ctx, uint16_t addr, const uint64_t rec[BSP_WORDS])
 
 /* The hot copy of the visible records, rebuilt whenever the space changed (its WAL sequence
  * or base version moved). */
-int vspace_search_source(bvtab *vt, bsp_search_source *src)
+int vspace_search_source(bvtab *vt, bool predicate, bsp_search_source *src)
 {
     bsp_space_stats st;
     bsp_space_stats_get(vt->space, &st);
@@ -156,7 +156,7 @@ int vspace_search_source(bvtab *vt, bsp_search_source *src)
         vt->cache_n = c.n;
         vt->cache_version = key;
     }
-    vtab_cache_source(vt, src);
+    vtab_cache_source(vt, predicate, src);
     return SQLITE_OK;
 }
 
