@@ -7,6 +7,7 @@
 #include "bindspace/backup.h"
 #include "bindspace/lance.h"
 #include "bindspace/space.h"
+#include "delta/backup_internal.h"
 #include "test.h"
 
 enum { N = 4500, VERSIONS = 6, PER_VERSION = 300 };
@@ -146,11 +147,42 @@ static void test_streamed(void)
         bsp_restore_options bwd = {.direction = BSP_RESTORE_BACKWARD};
         CHECK_OK(bsp_backup_restore(chain, ver[2], out, &bwd, NULL));
         CHECK_EQ_U(differences(out, (const uint64_t(*)[BSP_WORDS])state[2]), 0);
+        test_rmtree(out);
         flip(file, at);
     }
     free(file);
     free(snap);
     free(snapdir);
+
+    /* Records whose entries are well-formed (their CRCs are right) but wrong: a MODIFY whose
+     * checksum is not the result's, found while its chunk is built; then a MODIFY of an
+     * address the table does not have, found before anything is written. Neither leaves a
+     * table behind. */
+    uint64_t end = ver[VERSIONS], next[BSP_WORDS];
+    size_t row = 3000;
+    memcpy(next, state[VERSIONS][row], sizeof next);
+    next[5] ^= 1;
+    bsp_delta d;
+    bsp_delta_compute(&d, state[VERSIONS][row], next);
+    uint8_t wire[BSP_DELTA_MAX_WIRE];
+    int len = bsp_delta_encode(&d, wire, sizeof wire);
+    bk_record bad = {.from = end, .to = end + 1, .rows_from = N, .rows_to = N};
+    CHECK_OK(bk_record_add(&bad, addr_of(row), BSP_BACKUP_MODIFY, bsp_backup_checksum(next) ^ 1, wire, (uint32_t)len));
+    CHECK_OK(bk_chain_append_record(chain, (bsp_type){BSP_T_UINT16, 0}, &bad));
+    bk_record_free(&bad);
+    bad = (bk_record){.from = end + 1, .to = end + 2, .rows_from = N, .rows_to = N};
+    CHECK_OK(bk_record_add(&bad, 7, BSP_BACKUP_MODIFY, 0, wire, (uint32_t)len)); /* address 0:07 */
+    CHECK_OK(bk_chain_append_record(chain, (bsp_type){BSP_T_UINT16, 0}, &bad));
+    bk_record_free(&bad);
+    char want[96];
+    snprintf(want, sizeof want, "key %u (MODIFY): the result does not match the checksum", (unsigned)addr_of(row));
+    bsp_restore_options fwd = {.direction = BSP_RESTORE_FORWARD};
+    CHECK_ERR(bsp_backup_restore(chain, end + 1, out, &fwd, NULL), BSP_ECORRUPT, want);
+    CHECK(access(out, F_OK) != 0);
+    CHECK_ERR(bsp_backup_restore(chain, end + 2, out, &fwd, NULL), BSP_ECORRUPT, "key 7 (MODIFY): the address is not occupied");
+    CHECK(access(out, F_OK) != 0);
+    CHECK_OK(bsp_backup_restore(chain, end, out, &fwd, NULL)); /* the versions before are fine */
+    CHECK_EQ_U(differences(out, (const uint64_t(*)[BSP_WORDS])state[VERSIONS]), 0);
     free(out);
     free(state);
     free(table);
