@@ -243,12 +243,12 @@ static int write_streamed(stream *st, const char *out, const bk_table_cols *name
     bsp_write_options wo = {.mode = BSP_WRITE_CREATE, .progress = st->prog};
     bool existed = io_exists(out);
     rc = bsp_dataset_write(out, &schema, &b, &wo, NULL);
-    if (rc && !existed) io_remove_tree(out); /* what the failed write left: no table, no directory */
     pthread_mutex_lock(&st->mu);
     st->stop = true;
     pthread_cond_broadcast(&st->cv);
     pthread_mutex_unlock(&st->mu);
     pthread_join(th, NULL);
+    if (rc && !existed) io_remove_tree(out); /* what the failed write left: no table, no directory */
     free(cols[0].data);
     free(cols[0].validity);
     return rc;
@@ -317,8 +317,15 @@ int bk_restore_streamed(const bk_chain *c, const char *chain, const bk_item *sna
         pthread_cond_destroy(&st.cv);
         pthread_mutex_destroy(&st.mu);
         if (!rc && stats)
-            *stats = (bsp_restore_stats){snap->to, nrecs,      view.n,         (uint64_t)view.n * BK_REC, t1 - t0,
-                                         t2 - t1 + st.busy, now() - t2, st.waited, true};
+            *stats = (bsp_restore_stats){.snapshot_version = snap->to,
+                                         .records_applied = nrecs,
+                                         .rows = view.n,
+                                         .bytes = (uint64_t)view.n * BK_REC,
+                                         .seconds_snapshot = t1 - t0,
+                                         .seconds_apply = t2 - t1 + st.busy,
+                                         .seconds_write = now() - t2,
+                                         .seconds_write_wait = st.waited,
+                                         .overlapped = true};
     }
     for (int i = 0; i < RING; i++) free(st.ring[i]);
     free(ops);
