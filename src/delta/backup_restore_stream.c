@@ -77,7 +77,7 @@ static int flush_batch(stream *st, uint8_t *buf, size_t r0, const op *b[], int n
         if (!st->forward) {
             bsp_delta d;
             bsp_delta_decode(&d, r->buf + e->off, e->len);
-            bsp_delta_apply((uint64_t *)(void *)rec[k], &d);
+            bsp_delta_apply((uint64_t *)(void *)(buf + (b[k]->row - r0) * BK_REC), &d);
         }
     }
     return BSP_OK;
