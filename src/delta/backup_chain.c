@@ -13,14 +13,21 @@
  * payload binary, checksum u64 (§13; for header rows FNV-1a-64 of the header payload),
  * crc u32 (CRC-32C of the whole entry, bk_entry_crc). Versions are u32 on purpose: every
  * byte of an entry is paid 1 % of the table's rows times per version, and 2^32 − 1 commits
- * is beyond any table's life; create refuses a version past it. */
+ * is beyond any table's life; create refuses a version past it.
+ *
+ * Segments (backup_internal.h): a table's manifest lists every fragment, so one table per
+ * chain would write a manifest growing by ~90 B per item on every append (and keep every old
+ * one). Every snapshot marker after the first therefore starts a new segment table, and
+ * appends go to the last segment: a manifest never lists more than one snapshot interval. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "delta/backup_internal.h"
+#include "io/io.h"
 #include "lance/dataset.h"
+#include "lance/manifest.h"
 #include "util/crc32c.h"
 #include "util/error.h"
 
@@ -86,9 +93,60 @@ static int chain_schema(bsp_type key_type, bsp_schema *s)
     return BSP_OK;
 }
 
-/* Build and append one fragment: a header row plus the entries of r (r may be NULL). */
-static int append(const char *path, bsp_type key_type, uint64_t from, uint64_t to, uint8_t head_kind,
-                  const uint8_t head[BK_HEADER_BYTES], const bk_record *r)
+/* Does the table at path have a committed version? */
+static bool committed(const char *path)
+{
+    uint64_t v;
+    bool yes = manifest_latest(path, &v, NULL) == BSP_OK;
+    bsp_errclear();
+    return yes;
+}
+
+/* "<chain>/_segments/<v, 20 digits>.lance" (malloc'd). */
+static char *segment_path(const char *chain, uint64_t v)
+{
+    size_t n = strlen(chain) + sizeof BK_SEGMENTS_DIR + 32;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s/%020" PRIu64 ".lance", chain, BK_SEGMENTS_DIR, v);
+    return p;
+}
+
+/* The committed segments under <chain>/_segments, in order (names sorted bytewise = by
+ * version); *names NULL and *n 0 when there are none. A segment directory without a
+ * committed version (a crash before its first commit) is not a segment. */
+static int list_segments(const char *chain, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    char *dir = io_path_join(chain, BK_SEGMENTS_DIR);
+    if (!dir) return oom();
+    char **all = NULL;
+    size_t na = 0;
+    int rc = io_list_dir(dir, &all, &na);
+    if (rc == BSP_ENOTFOUND) {
+        bsp_errclear();
+        free(dir);
+        return BSP_OK;
+    }
+    size_t k = 0; /* all[0 .. k) are the segments kept; the others are freed */
+    for (size_t i = 0; i < na; i++) {
+        size_t len = strlen(all[i]);
+        char *p = !rc && len > 6 && !strcmp(all[i] + len - 6, ".lance") ? io_path_join(dir, all[i]) : NULL;
+        bool keep = p && committed(p);
+        free(p);
+        if (keep) all[k++] = all[i];
+        else free(all[i]);
+    }
+    free(dir);
+    *names = all;
+    *n = k;
+    return rc;
+}
+
+/* Build and append one fragment to the table at path (the chain table or a segment of the
+ * chain at chain): a header row plus the entries of r (r may be NULL). */
+static int append(const char *chain, const char *path, bsp_type key_type, uint64_t from, uint64_t to,
+                  uint8_t head_kind, const uint8_t head[BK_HEADER_BYTES], const bk_record *r)
 {
     if (to > BK_MAX_VERSION)
         return bsp_err(BSP_ERANGE, "%s: version %" PRIu64 " is past the chain's limit (%" PRIu64 ")", path, to,
@@ -153,7 +211,7 @@ static int append(const char *path, bsp_type key_type, uint64_t from, uint64_t t
     }
     bsp_write_options wo = {.mode = BSP_WRITE_APPEND};
     rc = bsp_dataset_write(path, &schema, &b, &wo, NULL);
-    if (!rc) rc = bk_seal_update(path);
+    if (!rc) rc = bk_seal_update(chain);
 out:
     bsp_batch_free(&b);
     bsp_schema_free(&schema);
@@ -175,7 +233,19 @@ int bk_chain_append_record(const char *path, bsp_type key_type, const bk_record 
     for (size_t i = 0; i < r->n; i++) nmodify += r->e[i].kind == BSP_BACKUP_MODIFY;
     uint8_t head[BK_HEADER_BYTES];
     bk_header_encode(head, r->n, r->rows_from, r->rows_to, digest, nmodify);
-    return append(path, key_type, r->from, r->to, BSP_BACKUP_HEADER, head, r);
+    /* into the last segment (the chain table when there is none) */
+    char **names;
+    size_t n;
+    int rc = list_segments(path, &names, &n);
+    if (rc) return rc;
+    char *dir = n ? io_path_join(path, BK_SEGMENTS_DIR) : NULL;
+    char *target = n ? (dir ? io_path_join(dir, names[n - 1]) : NULL) : strdup(path);
+    io_list_free(names, n);
+    free(dir);
+    if (!target) return oom();
+    rc = append(path, target, key_type, r->from, r->to, BSP_BACKUP_HEADER, head, r);
+    free(target);
+    return rc;
 }
 
 int bk_chain_append_snapshot(const char *path, bsp_type key_type, uint64_t v, uint64_t rows,
@@ -183,15 +253,20 @@ int bk_chain_append_snapshot(const char *path, bsp_type key_type, uint64_t v, ui
 {
     uint8_t head[BK_HEADER_BYTES];
     bk_header_encode(head, rows, rows, rows, digest, 0);
-    return append(path, key_type, v, v, BSP_BACKUP_SNAPSHOT, head, NULL);
+    /* the chain's first item goes into the chain table; every later marker starts a segment */
+    char *target = committed(path) ? segment_path(path, v) : strdup(path);
+    if (!target) return oom();
+    int rc = append(path, target, key_type, v, v, BSP_BACKUP_SNAPSHOT, head, NULL);
+    free(target);
+    return rc;
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-/* Rows [start, start+n) of fragment i, all seven columns. */
-static int read_rows(const bk_chain *c, size_t i, uint64_t start, uint64_t n, bsp_column cols[C_N])
+/* Rows [start, start+n) of fragment i of segment seg, all seven columns. */
+static int read_rows(const bk_chain *c, size_t seg, size_t i, uint64_t start, uint64_t n, bsp_column cols[C_N])
 {
-    const bsp_dataset *ds = c->ds;
+    const bsp_dataset *ds = c->segs[seg];
     size_t fields[C_N];
     for (int k = 0; k < C_N; k++) fields[k] = (size_t)bsp_schema_find(&ds->schema, col_names[k]);
     size_t nfiles = ds->mf.m->fragments[i]->n_files;
@@ -205,8 +280,8 @@ static int read_rows(const bk_chain *c, size_t i, uint64_t start, uint64_t n, bs
         if (cols[k].validity) {
             for (uint64_t r = 0; r < n; r++)
                 if (!bsp_column_is_valid(&cols[k], r)) {
-                    rc = bsp_err(BSP_ECORRUPT, "%s: fragment %zu row %" PRIu64 ": null %s", c->path, i,
-                                 start + r, col_names[k]);
+                    rc = bsp_err(BSP_ECORRUPT, "%s%s%s: fragment %zu row %" PRIu64 ": null %s", c->path,
+                                 *c->seg_rel[seg] ? "/" : "", c->seg_rel[seg], i, start + r, col_names[k]);
                     break;
                 }
             if (rc) break;
@@ -253,9 +328,9 @@ static bool row_crc_ok(const row *x, size_t key_width)
     return bk_entry_crc(x->from, x->to, key, x->kind, x->checksum, x->payload, x->len) == x->crc;
 }
 
-static int check_schema(bk_chain *c)
+static int check_schema(bk_chain *c, const bsp_dataset *ds)
 {
-    const bsp_schema *s = &c->ds->schema;
+    const bsp_schema *s = &ds->schema;
     static const bsp_type_id ids[C_N] = {BSP_T_UINT32, BSP_T_UINT32, BSP_T_INVALID, BSP_T_UINT8,
                                          BSP_T_BINARY, BSP_T_UINT64, BSP_T_UINT32};
     for (int k = 0; k < C_N; k++) {
@@ -264,33 +339,28 @@ static int check_schema(bk_chain *c)
         bsp_type t = s->fields[i].type;
         bool ok = k == C_KEY ? bk_key_type_ok(t) : t.id == ids[k];
         if (!ok) return bsp_err(BSP_ECORRUPT, "%s: column %s has the wrong type", c->path, col_names[k]);
+        if (k == C_KEY && c->nsegs && (t.id != c->key_type.id))
+            return bsp_err(BSP_ECORRUPT, "%s: a segment's key type differs from the chain's", c->path);
         if (k == C_KEY) c->key_type = t;
     }
     return BSP_OK;
 }
 
-int bk_chain_open(const char *path, bool allow_missing, bk_chain *out)
+/* Index the fragments of segment seg (just added to out) as items. */
+static int index_segment(bk_chain *out, size_t seg)
 {
-    memset(out, 0, sizeof *out);
-    out->path = strdup(path);
-    if (!out->path) return oom();
-    int rc = bsp_dataset_open(path, 0, &out->ds);
-    if (rc == BSP_ENOTFOUND && allow_missing) {
-        bsp_errclear();
-        out->ds = NULL;
-        return BSP_OK;
-    }
-    if (rc == BSP_ENOTFOUND) rc = bsp_err(BSP_ENOTFOUND, "%s: no backup chain here", path);
-    if (!rc) rc = check_schema(out);
-    size_t nf = out->ds ? bsp_dataset_fragment_count(out->ds) : 0;
-    if (!rc) {
-        out->items = calloc(nf ? nf : 1, sizeof *out->items);
-        if (!out->items) rc = oom();
-    }
+    const bsp_dataset *ds = out->segs[seg];
+    size_t nf = bsp_dataset_fragment_count(ds);
+    bk_item *items = realloc(out->items, (out->n + nf + 1) * sizeof *items);
+    if (!items) return oom();
+    out->items = items;
+    memset(out->items + out->n, 0, (nf + 1) * sizeof *items);
     size_t kw = bsp_type_width(out->key_type);
+    int rc = BSP_OK;
     for (size_t i = 0; i < nf && !rc; i++) {
         bk_item *it = &out->items[out->n++];
-        const Lance__Table__DataFragment *f = out->ds->mf.m->fragments[i];
+        const Lance__Table__DataFragment *f = ds->mf.m->fragments[i];
+        it->seg = seg;
         it->frag = i;
         it->frag_id = f->id;
         for (size_t k = 0; k < f->n_files; k++) it->bytes += f->files[k]->file_size_bytes;
@@ -301,7 +371,7 @@ int bk_chain_open(const char *path, bool allow_missing, bk_chain *out)
             continue;
         }
         bsp_column cols[C_N] = {0};
-        int r2 = read_rows(out, i, 0, 1, cols);
+        int r2 = read_rows(out, seg, i, 0, 1, cols);
         if (r2 == BSP_ENOMEM) { rc = r2; break; }
         if (r2) {
             snprintf(it->header_err, sizeof it->header_err, "unreadable header row: %s", bsp_errmsg());
@@ -341,13 +411,63 @@ int bk_chain_open(const char *path, bool allow_missing, bk_chain *out)
         }
         for (int k = 0; k < C_N; k++) bsp_column_free(&cols[k]);
     }
+    return rc;
+}
+
+/* Open the table at path as segment out->nsegs (rel: its directory relative to the chain). */
+static int add_segment(bk_chain *out, const char *path, const char *rel)
+{
+    bsp_dataset **segs = realloc(out->segs, (out->nsegs + 1) * sizeof *segs);
+    if (!segs) return oom();
+    out->segs = segs;
+    char **rels = realloc(out->seg_rel, (out->nsegs + 1) * sizeof *rels);
+    if (!rels) return oom();
+    out->seg_rel = rels;
+    bsp_dataset *ds;
+    int rc = bsp_dataset_open(path, 0, &ds);
+    if (rc) return rc;
+    if ((rc = check_schema(out, ds)) || !(rels[out->nsegs] = strdup(rel))) {
+        bsp_dataset_free(ds);
+        return rc ? rc : oom();
+    }
+    segs[out->nsegs++] = ds;
+    return index_segment(out, out->nsegs - 1);
+}
+
+int bk_chain_open(const char *path, bool allow_missing, bk_chain *out)
+{
+    memset(out, 0, sizeof *out);
+    out->path = strdup(path);
+    if (!out->path) return oom();
+    int rc = add_segment(out, path, "");
+    if (rc == BSP_ENOTFOUND && allow_missing) {
+        bsp_errclear();
+        return BSP_OK;
+    }
+    if (rc == BSP_ENOTFOUND) rc = bsp_err(BSP_ENOTFOUND, "%s: no backup chain here", path);
+    char **names = NULL;
+    size_t n = 0;
+    if (!rc) rc = list_segments(path, &names, &n);
+    for (size_t i = 0; i < n && !rc; i++) {
+        char rel[128], *sp = NULL;
+        snprintf(rel, sizeof rel, "%s/%s", BK_SEGMENTS_DIR, names[i]);
+        if (!(sp = io_path_join(path, rel))) rc = oom();
+        if (!rc) rc = add_segment(out, sp, rel);
+        free(sp);
+    }
+    io_list_free(names, n);
     if (rc) bk_chain_close(out);
     return rc;
 }
 
 void bk_chain_close(bk_chain *c)
 {
-    if (c->ds) bsp_dataset_free(c->ds);
+    for (size_t i = 0; i < c->nsegs; i++) {
+        bsp_dataset_free(c->segs[i]);
+        free(c->seg_rel[i]);
+    }
+    free(c->segs);
+    free(c->seg_rel);
     free(c->items);
     free(c->path);
     memset(c, 0, sizeof *c);
@@ -379,7 +499,7 @@ int bk_chain_read_record(const bk_chain *c, size_t i, bk_record *out, bk_problem
     out->rows_to = it->rows_to;
     if (it->kind != BSP_BACKUP_HEADER) return BSP_OK;
     bsp_column cols[C_N] = {0};
-    int rc = read_rows(c, it->frag, 1, it->nentries, cols);
+    int rc = read_rows(c, it->seg, it->frag, 1, it->nentries, cols);
     if (rc) {
         if (problem && rc != BSP_ENOMEM) problem(pctx, it, false, 0, -1, bsp_errmsg());
         return rc;

@@ -109,16 +109,24 @@ typedef struct bk_item {
     uint64_t rows_from, rows_to;
     uint64_t digest;
     uint64_t counts[4];     /* [kind] for MODIFY/CREATE/DELETE */
-    size_t frag;            /* fragment index in the chain dataset */
+    size_t seg;             /* segment of the chain (0 = the chain table itself) */
+    size_t frag;            /* fragment index in that segment's dataset */
     uint64_t frag_id;
     uint64_t bytes;
     bool header_ok;         /* row 0 passed its CRC and checksum */
     char header_err[160];
 } bk_item;
 
+/* A chain is segmented: the chain table itself holds the items up to the second snapshot
+ * marker, and every later marker starts a segment table "<chain>/_segments/<v>.lance" (v
+ * zero-padded to 20 digits) with the records that follow it, so no table's manifest lists
+ * more than a snapshot interval's fragments. Items are indexed in segment order. */
+#define BK_SEGMENTS_DIR "_segments"
 typedef struct bk_chain {
     char *path;
-    bsp_dataset *ds;        /* NULL for a chain without any commit */
+    bsp_dataset **segs;     /* nsegs datasets; none for a chain without any commit */
+    char **seg_rel;         /* each segment's directory relative to path ("" for the chain table) */
+    size_t nsegs;
     bsp_type key_type;
     bk_item *items;
     size_t n;

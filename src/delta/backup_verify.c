@@ -60,16 +60,19 @@ static void seal_problem(void *ctx, const char *rel, const char *what)
         add(x, sv, sv, false, 0, BSP_BACKUP_SNAPSHOT, msg);
         return;
     }
-    const bsp_dataset *ds = x->c->ds;
-    if (ds && strncmp(rel, "data/", 5) == 0) {
-        for (size_t i = 0; i < x->c->n; i++) {
-            const Lance__Table__DataFragment *f = ds->mf.m->fragments[x->c->items[i].frag];
-            for (size_t k = 0; k < f->n_files; k++)
-                if (f->files[k]->path && strcmp(f->files[k]->path, rel + 5) == 0) {
-                    add(x, x->c->items[i].from, x->c->items[i].to, false, 0, -1, msg);
-                    return;
-                }
-        }
+    /* a data file of a segment ("data/..." for the chain table, "_segments/<v>.lance/data/...") */
+    for (size_t i = 0; i < x->c->n; i++) {
+        const bk_item *it = &x->c->items[i];
+        const char *sr = x->c->seg_rel[it->seg];
+        size_t sl = strlen(sr);
+        const char *d = sl == 0 ? rel : strncmp(rel, sr, sl) == 0 && rel[sl] == '/' ? rel + sl + 1 : NULL;
+        if (!d || strncmp(d, "data/", 5) != 0) continue;
+        const Lance__Table__DataFragment *f = x->c->segs[it->seg]->mf.m->fragments[it->frag];
+        for (size_t k = 0; k < f->n_files; k++)
+            if (f->files[k]->path && strcmp(f->files[k]->path, d + 5) == 0) {
+                add(x, it->from, it->to, false, 0, -1, msg);
+                return;
+            }
     }
     add(x, 0, 0, false, 0, -1, msg);
 }

@@ -8,6 +8,7 @@
 #include "bindspace/backup.h"
 #include "bindspace/delta.h"
 #include "delta/backup_internal.h"
+#include "io/io.h"
 #include "delta/backup_model.h"
 #include "test.h"
 
@@ -274,6 +275,23 @@ static void test_roundtrip_small(void)
     CHECK_EQ_U(rep.nproblems, 0);
     CHECK(rep.files > 10);
     bsp_backup_report_free(&rep);
+    /* Segments: the chain table holds the items up to the second marker, each later marker
+     * starts a segment with the records after it; no table lists more than one interval. A
+     * segment directory without a commit (a crash before it) is not a segment. */
+    bk_chain c;
+    CHECK_OK(bk_chain_open(chain, false, &c));
+    CHECK_EQ_U(c.nsegs, 3); /* the chain table, _segments/..05.lance, _segments/..10.lance */
+    for (size_t i = 0; i < c.nsegs; i++) CHECK(bsp_dataset_fragment_count(c.segs[i]) <= 6);
+    CHECK_EQ_U(c.n, 17);
+    bk_chain_close(&c);
+    char *junk = join(chain, "_segments/00000000000000000099.lance/data");
+    CHECK_OK(io_mkdir_p(junk));
+    CHECK_OK(bk_chain_open(chain, false, &c));
+    CHECK_EQ_U(c.nsegs, 3);
+    bk_chain_close(&c);
+    *strrchr(junk, '/') = 0;
+    test_rmtree(junk);
+    free(junk);
     check_all_versions(dir, chain, &m, 0, 14, true);
     /* The same through the snapshot read path (used when a snapshot's column cannot be mapped). */
     bk_snapshot_no_map = true;

@@ -42,9 +42,16 @@ for (const v of versions) {
     check(got.rows.length === want.length && want.length > 0, `v${v}: ${got.rows.length} rows`);
   }
 }
-// The chain and a snapshot are Lance tables LanceDB reads.
-const ct = await openLance(chain);
-const crow = await ct.query().select(["from_version", "to_version", "kind"]).toArray();
+// The chain table, its segments (one per later snapshot marker) and a snapshot are Lance
+// tables LanceDB reads.
+const segdir = path.join(chain, "_segments");
+const segs = fs.existsSync(segdir) ? fs.readdirSync(segdir).filter((n) => n.endsWith(".lance")).sort() : [];
+check(segs.length === 2, `2 segments after the first snapshot (interval 2, 4 versions), got ${segs}`);
+const crow = [];
+for (const t of [chain, ...segs.map((n) => path.join(segdir, n))]) {
+  const ct = await openLance(t);
+  crow.push(...(await ct.query().select(["from_version", "to_version", "kind"]).toArray()));
+}
 check(crow.filter((x) => x.kind === 0).length === 4, `4 record headers in the chain (${crow.length} rows)`);
 check(crow.filter((x) => x.kind === 1).length >= 2, "MODIFY entries present");
 const st = await openLance(path.join(chain, "_snapshots", "2.lance"));
