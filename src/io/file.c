@@ -385,7 +385,19 @@ int io_mkdir_p(const char *path)
         if (p[i] != '/' && p[i] != '\0') continue;
         char c = p[i];
         p[i] = '\0';
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) rc = os_err("mkdir", p);
+        if (mkdir(p, 0755) == 0) {
+            /* a new directory's entry is durable only once its parent is synced */
+            char *slash = strrchr(p, '/');
+            if (slash == p) rc = io_fsync_dir("/");
+            else if (!slash) rc = io_fsync_dir(".");
+            else {
+                *slash = '\0';
+                rc = io_fsync_dir(p);
+                *slash = '/';
+            }
+        } else if (errno != EEXIST) {
+            rc = os_err("mkdir", p);
+        }
         p[i] = c;
     }
     if (rc == BSP_OK) {

@@ -83,7 +83,7 @@ void io_writer_abort(io_writer *w);
 int io_fsync_dir(const char *dir);
 
 /* mkdir -p (mode 0755). Existing directories are fine; an existing non-directory is
- * BSP_EEXIST. */
+ * BSP_EEXIST. Every directory it creates is made durable (its parent is fsync'd). */
 int io_mkdir_p(const char *path);
 /* rm -r: path and everything under it (symbolic links are removed, not followed); a missing
  * path is fine. */
