@@ -30,6 +30,9 @@ int cli_parse_u64(const char *cmd, const char *what, const char *arg, uint64_t m
 /* One line from the terminal (libedit line editing and history when stdin is a terminal and
  * the build has libedit) or from stdin; malloc'd without its newline, NULL at end of input. */
 char *cli_readline(const char *prompt);
+/* Append line and a newline to the statement being typed (*buf, *len bytes, kept
+ * NUL-terminated); frees line. False when out of memory. */
+bool cli_statement_add(char **buf, size_t *len, char *line);
 /* A progress reporter that draws "what: done/total (pct%)" on stderr when it is a terminal
  * (and does nothing otherwise). cli_progress_done ends the line. */
 bsp_progress cli_progress(void);

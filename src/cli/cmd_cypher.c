@@ -109,18 +109,7 @@ static void shell(bsp_cypher_session *s, const opts *o)
             free(line);
             break;
         }
-        size_t n = strlen(line);
-        char *nb = realloc(buf, len + n + 2);
-        if (!nb) {
-            free(line);
-            break;
-        }
-        buf = nb;
-        memcpy(buf + len, line, n);
-        len += n;
-        buf[len++] = '\n';
-        buf[len] = 0;
-        free(line);
+        if (!cli_statement_add(&buf, &len, line)) break;
         if (ends_statement(buf)) {
             run(s, buf, o);
             len = 0;

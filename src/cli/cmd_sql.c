@@ -176,15 +176,7 @@ static void shell(sqlite3 *db)
             if (rc < 0) break;
             continue;
         }
-        size_t n = strlen(line);
-        char *nb = realloc(buf, len + n + 2);
-        if (!nb) { free(line); break; }
-        buf = nb;
-        memcpy(buf + len, line, n);
-        len += n;
-        buf[len++] = '\n';
-        buf[len] = 0;
-        free(line);
+        if (!cli_statement_add(&buf, &len, line)) break;
         if (sqlite3_complete(buf)) {
             run_sql(db, buf);
             len = 0;

@@ -93,3 +93,18 @@ char *cli_readline(const char *prompt)
     tmp[strcspn(tmp, "\n")] = 0;
     return strdup(tmp);
 }
+
+bool cli_statement_add(char **buf, size_t *len, char *line)
+{
+    size_t n = strlen(line);
+    char *nb = realloc(*buf, *len + n + 2);
+    if (nb) {
+        memcpy(nb + *len, line, n);
+        *len += n;
+        nb[(*len)++] = '\n';
+        nb[*len] = 0;
+        *buf = nb;
+    }
+    free(line);
+    return nb != NULL;
+}

@@ -33,8 +33,7 @@ static void result_tv(sqlite3_context *ctx, int tv)
     else result_bool(ctx, tv);
 }
 
-static void fail(sqlite3_context *ctx, const char *fmt, ...) BSP_PRINTF(2, 3);
-static void fail(sqlite3_context *ctx, const char *fmt, ...)
+void cyfn_errorf(sqlite3_context *ctx, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;
@@ -57,7 +56,7 @@ static int arg(sqlite3_context *ctx, sqlite3_value *sv, cv *out)
     int rc = cv_from_sqlite(sv, out);
     if (rc == 0) return 0;
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else fail(ctx, "ArgumentError: %s", bsp_errmsg());
+    else cyfn_errorf(ctx, "ArgumentError: %s", bsp_errmsg());
     return -1;
 }
 
@@ -95,7 +94,7 @@ static void fn_bool(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     const char *kn = "?";
     int b = bool_of(argv[0], &kn);
     if (b >= 0) result_bool(ctx, b);
-    else fail(ctx, "TypeError: cy_bool: expected a Boolean, got %s", kn);
+    else cyfn_errorf(ctx, "TypeError: cy_bool: expected a Boolean, got %s", kn);
 }
 
 static void fn_list(sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -118,19 +117,19 @@ out:
 static void fn_map(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     if (argc % 2) {
-        fail(ctx, "ArgumentError: cy_map: expected key/value pairs, got %d arguments", argc);
+        cyfn_errorf(ctx, "ArgumentError: cy_map: expected key/value pairs, got %d arguments", argc);
         return;
     }
     cv map = {.k = CV_MAP};
     for (int i = 0; i < argc; i += 2) {
         if (sqlite3_value_type(argv[i]) != SQLITE_TEXT) {
-            fail(ctx, "TypeError: cy_map: key %d must be a String", i / 2 + 1);
+            cyfn_errorf(ctx, "TypeError: cy_map: key %d must be a String", i / 2 + 1);
             goto out;
         }
         const char *k = (const char *)sqlite3_value_text(argv[i]);
         int kn = sqlite3_value_bytes(argv[i]);
         if (!k || memchr(k, 0, (size_t)kn)) {
-            fail(ctx, "ArgumentError: cy_map: key %d contains a NUL byte", i / 2 + 1);
+            cyfn_errorf(ctx, "ArgumentError: cy_map: key %d contains a NUL byte", i / 2 + 1);
             goto out;
         }
         cv val;
@@ -159,12 +158,12 @@ static int props_arg(sqlite3_context *ctx, sqlite3_value *sv, const char *fn, cv
         rc = cv_from_sqlite(sv, m);
     if (rc) {
         free(m);
-        fail(ctx, "ArgumentError: %s: properties: %s", fn, bsp_errmsg());
+        cyfn_errorf(ctx, "ArgumentError: %s: properties: %s", fn, bsp_errmsg());
         return -1;
     }
     if (m->k == CV_NULL) m->k = CV_MAP;
     if (m->k != CV_MAP) {
-        fail(ctx, "TypeError: %s: properties must be a Map, got %s", fn, kind_name(m));
+        cyfn_errorf(ctx, "TypeError: %s: properties must be a Map, got %s", fn, kind_name(m));
         cv_free(m);
         free(m);
         return -1;
@@ -183,7 +182,7 @@ static int labels_arg(sqlite3_context *ctx, sqlite3_value *sv, cv *node)
     else
         rc = cv_from_sqlite(sv, &l);
     if (rc) {
-        fail(ctx, "ArgumentError: cy_node: labels: %s", bsp_errmsg());
+        cyfn_errorf(ctx, "ArgumentError: cy_node: labels: %s", bsp_errmsg());
         return -1;
     }
     if (l.k == CV_NULL) return 0;
@@ -209,14 +208,14 @@ static int labels_arg(sqlite3_context *ctx, sqlite3_value *sv, cv *node)
     return 0;
 bad:
     cv_free(&l);
-    fail(ctx, "TypeError: cy_node: labels must be a List of Strings");
+    cyfn_errorf(ctx, "TypeError: cy_node: labels must be a List of Strings");
     return -1;
 }
 
 static int int_arg(sqlite3_context *ctx, sqlite3_value *sv, const char *what, int64_t *out)
 {
     if (sqlite3_value_type(sv) != SQLITE_INTEGER) {
-        fail(ctx, "TypeError: %s must be an Integer", what);
+        cyfn_errorf(ctx, "TypeError: %s must be an Integer", what);
         return -1;
     }
     *out = sqlite3_value_int64(sv);
@@ -250,7 +249,7 @@ static void fn_rel(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         int_arg(ctx, argv[2], "cy_rel: dst", &r.u.rel.dst))
         return;
     if (sqlite3_value_type(argv[3]) != SQLITE_TEXT) {
-        fail(ctx, "TypeError: cy_rel: type must be a String");
+        cyfn_errorf(ctx, "TypeError: cy_rel: type must be a String");
         return;
     }
     const char *t = (const char *)sqlite3_value_text(argv[3]);
@@ -279,21 +278,21 @@ static int path_add(sqlite3_context *ctx, cv *p, cv *e, int depth)
     if (e->k == CV_NODE) {
         if (last && last->k == CV_NODE) {
             if (last->u.node.id == e->u.node.id) return 0;  /* segments share their ends */
-            fail(ctx, "ArgumentError: cy_path: two different nodes in a row");
+            cyfn_errorf(ctx, "ArgumentError: cy_path: two different nodes in a row");
             return -1;
         }
     } else if (e->k == CV_REL) {
         if (!last || last->k != CV_NODE) {
-            fail(ctx, "ArgumentError: cy_path: a relationship must follow a node");
+            cyfn_errorf(ctx, "ArgumentError: cy_path: a relationship must follow a node");
             return -1;
         }
         if (e->u.rel.src != last->u.node.id && e->u.rel.dst != last->u.node.id) {
-            fail(ctx, "ArgumentError: cy_path: relationship %lld does not touch node %lld",
+            cyfn_errorf(ctx, "ArgumentError: cy_path: relationship %lld does not touch node %lld",
                  (long long)e->u.rel.id, (long long)last->u.node.id);
             return -1;
         }
     } else {
-        fail(ctx, "TypeError: cy_path: expected Nodes and Relationships, got %s", kind_name(e));
+        cyfn_errorf(ctx, "TypeError: cy_path: expected Nodes and Relationships, got %s", kind_name(e));
         return -1;
     }
     cv c;
@@ -325,7 +324,7 @@ static void fn_path(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         goto out;
     }
     if (p.u.list.n == 0 || p.u.list.v[p.u.list.n - 1].k != CV_NODE) {
-        fail(ctx, "ArgumentError: cy_path: a path starts and ends with a node");
+        cyfn_errorf(ctx, "ArgumentError: cy_path: a path starts and ends with a node");
         goto out;
     }
     cv_result(ctx, &p);
@@ -341,7 +340,7 @@ static void fn_from_json(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         const char *t = (const char *)sqlite3_value_text(argv[0]);
         if (!t) { sqlite3_result_error_nomem(ctx); return; }
         if (cv_from_json(t, (size_t)sqlite3_value_bytes(argv[0]), &v)) {
-            fail(ctx, "ArgumentError: cy_from_json: %s", bsp_errmsg());
+            cyfn_errorf(ctx, "ArgumentError: cy_from_json: %s", bsp_errmsg());
             return;
         }
     }
@@ -369,7 +368,7 @@ static int arith(sqlite3_context *ctx, int op, const cv *a, const cv *b, cv *out
         case OP_DIV:
         case OP_MOD:
             if (y == 0) {
-                fail(ctx, "ArithmeticError: / by zero");
+                cyfn_errorf(ctx, "ArithmeticError: / by zero");
                 return -1;
             }
             if (y == -1) {  /* INT64_MIN / -1 overflows; INT64_MIN % -1 is 0 */
@@ -381,7 +380,7 @@ static int arith(sqlite3_context *ctx, int op, const cv *a, const cv *b, cv *out
             break;
         }
         if (ovf) {
-            fail(ctx, "ArithmeticError: integer overflow");
+            cyfn_errorf(ctx, "ArithmeticError: integer overflow");
             return -1;
         }
         cv_set_int(out, r);
@@ -458,7 +457,7 @@ static int add_other(sqlite3_context *ctx, cv *a, cv *b, cv *out)
         if (rc) sqlite3_result_error_nomem(ctx);
         return rc;
     }
-    fail(ctx, "TypeError: InvalidArgumentType: cannot add %s and %s", kind_name(a), kind_name(b));
+    cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot add %s and %s", kind_name(a), kind_name(b));
     return -1;
 }
 
@@ -491,7 +490,7 @@ static void binop(sqlite3_context *ctx, sqlite3_value **argv, int op)
     else if (a.k == CV_NULL || b.k == CV_NULL) rc = 0;  /* a tagged NaN is not null; this is */
     else if (op == OP_ADD) rc = add_other(ctx, &a, &b, &r);
     else {
-        fail(ctx, "TypeError: InvalidArgumentType: cannot apply %s to %s and %s", OP_SYM[op], kind_name(&a), kind_name(&b));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot apply %s to %s and %s", OP_SYM[op], kind_name(&a), kind_name(&b));
         rc = -1;
     }
     if (rc == 0) cv_result(ctx, &r);
@@ -514,13 +513,13 @@ static void fn_neg(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (arg(ctx, argv[0], &a)) return;
     if (a.k == CV_NULL) sqlite3_result_null(ctx);
     else if (a.k == CV_INT) {
-        if (a.u.i == INT64_MIN) fail(ctx, "ArithmeticError: integer overflow");
+        if (a.u.i == INT64_MIN) cyfn_errorf(ctx, "ArithmeticError: integer overflow");
         else sqlite3_result_int64(ctx, -a.u.i);
     } else if (a.k == CV_FLOAT) {
         a.u.f = -a.u.f;
         cv_result(ctx, &a);
     } else {
-        fail(ctx, "TypeError: InvalidArgumentType: cannot negate %s", kind_name(&a));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot negate %s", kind_name(&a));
     }
     cv_free(&a);
 }
@@ -613,12 +612,12 @@ static void logop(sqlite3_context *ctx, sqlite3_value **argv, int op)
     const char *kn = "?";
     int a = bool_of(argv[0], &kn);
     if (a == -2) {
-        fail(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
         return;
     }
     int b = bool_of(argv[1], &kn);
     if (b == -2) {
-        fail(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: %s expects Boolean operands, got %s", LOG_NAME[op], kn);
         return;
     }
     int tv;
@@ -639,7 +638,7 @@ static void fn_not(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     (void)argc;
     const char *kn = "?";
     int a = bool_of(argv[0], &kn);
-    if (a == -2) fail(ctx, "TypeError: InvalidArgumentType: NOT expects a Boolean operand, got %s", kn);
+    if (a == -2) cyfn_errorf(ctx, "TypeError: InvalidArgumentType: NOT expects a Boolean operand, got %s", kn);
     else result_tv(ctx, a < 0 ? -1 : !a);
 }
 
@@ -682,7 +681,7 @@ static void fn_in(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     if (l.k != CV_LIST) {
-        fail(ctx, "TypeError: InvalidArgumentType: IN expects a List on the right, got %s", kind_name(&l));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: IN expects a List on the right, got %s", kind_name(&l));
         cv_free(&l);
         return;
     }
@@ -721,7 +720,7 @@ static void prop_result(sqlite3_context *ctx, const cv *v, const char *key, size
     const cv *m = v->k == CV_MAP ? v : v->k == CV_NODE ? v->u.node.props
                                      : v->k == CV_REL ? v->u.rel.props : NULL;
     if (v->k != CV_MAP && v->k != CV_NODE && v->k != CV_REL) {
-        fail(ctx, "TypeError: InvalidArgumentType: cannot access property '%.*s' of %s", (int)(keylen > 100 ? 100 : keylen),
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot access property '%.*s' of %s", (int)(keylen > 100 ? 100 : keylen),
              key, kind_name(v));
         return;
     }
@@ -738,7 +737,7 @@ static void fn_prop(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         return;
     }
     if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
-        fail(ctx, "TypeError: a property key must be a String");
+        cyfn_errorf(ctx, "TypeError: a property key must be a String");
         return;
     }
     const char *key = (const char *)sqlite3_value_text(argv[1]);
@@ -777,17 +776,17 @@ static void fn_index(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         sqlite3_result_null(ctx);
     } else if (v.k == CV_LIST) {
         if (i.k != CV_INT) {
-            fail(ctx, "TypeError: ListElementAccessByNonInteger: a List index must be an Integer, got %s", kind_name(&i));
+            cyfn_errorf(ctx, "TypeError: ListElementAccessByNonInteger: a List index must be an Integer, got %s", kind_name(&i));
         } else {
             int64_t n = (int64_t)v.u.list.n, k = i.u.i < 0 ? i.u.i + n : i.u.i;
             if (i.u.i < -n || k >= n) sqlite3_result_null(ctx);
             else cv_result(ctx, &v.u.list.v[k]);
         }
     } else if (v.k == CV_MAP || v.k == CV_NODE || v.k == CV_REL) {
-        if (i.k != CV_STRING) fail(ctx, "TypeError: MapElementAccessByNonString: a Map key must be a String, got %s", kind_name(&i));
+        if (i.k != CV_STRING) cyfn_errorf(ctx, "TypeError: MapElementAccessByNonString: a Map key must be a String, got %s", kind_name(&i));
         else prop_result(ctx, &v, i.u.s.p, i.u.s.n);
     } else {
-        fail(ctx, "TypeError: InvalidArgumentType: cannot index %s", kind_name(&v));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot index %s", kind_name(&v));
     }
     cv_free(&v);
     cv_free(&i);
@@ -805,7 +804,7 @@ static void fn_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         int t = sqlite3_value_type(argv[1 + k]);
         if (t == SQLITE_NULL) { null = true; break; }
         if (t != SQLITE_INTEGER) {
-            fail(ctx, "TypeError: InvalidArgumentType: a List slice bound must be an Integer");
+            cyfn_errorf(ctx, "TypeError: InvalidArgumentType: a List slice bound must be an Integer");
             cv_free(&v);
             return;
         }
@@ -816,7 +815,7 @@ static void fn_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (null) {
         sqlite3_result_null(ctx);
     } else if (v.k != CV_LIST) {
-        fail(ctx, "TypeError: InvalidArgumentType: cannot slice %s", kind_name(&v));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: cannot slice %s", kind_name(&v));
     } else {
         cv out = {.k = CV_LIST};
         if (bound[0] < bound[1]) {
@@ -940,7 +939,7 @@ static void fn_props_match(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (v.k == CV_NULL || m.k == CV_NULL) {
         sqlite3_result_null(ctx);
     } else if (m.k != CV_MAP || (!props && v.k != CV_NODE && v.k != CV_REL)) {
-        fail(ctx, "TypeError: InvalidArgumentType: a property map must be a Map, got %s", kind_name(m.k != CV_MAP ? &m : &v));
+        cyfn_errorf(ctx, "TypeError: InvalidArgumentType: a property map must be a Map, got %s", kind_name(m.k != CV_MAP ? &m : &v));
     } else {
         int tv = 1;
         for (size_t i = 0; i < m.u.map.n && tv != 0; i++) {
@@ -967,7 +966,7 @@ static int rel_ids(sqlite3_context *ctx, const cv *v, int64_t **ids, size_t *n, 
             if (v->k == CV_PATH && e->k == CV_NODE) continue;
             if (e->k == CV_NULL) continue;
             if (e->k != CV_REL) {
-                fail(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(e));
+                cyfn_errorf(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(e));
                 return -1;
             }
             if (rel_ids(ctx, e, ids, n, cap)) return -1;
@@ -975,7 +974,7 @@ static int rel_ids(sqlite3_context *ctx, const cv *v, int64_t **ids, size_t *n, 
         return 0;
     }
     if (v->k != CV_REL) {
-        fail(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(v));
+        cyfn_errorf(ctx, "TypeError: cy_unique_rels: expected Relationships, got %s", kind_name(v));
         return -1;
     }
     if (*n == *cap) {
@@ -1033,10 +1032,10 @@ static void fn_check_int(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (arg(ctx, argv[0], &v)) return;
     char *r = cv_render(&v);
     if (v.k == CV_INT)
-        fail(ctx, "SyntaxError: NegativeIntegerArgument: %s must be a non-negative Integer, got %s",
+        cyfn_errorf(ctx, "SyntaxError: NegativeIntegerArgument: %s must be a non-negative Integer, got %s",
              what, r ? r : "?");
     else
-        fail(ctx, "SyntaxError: InvalidArgumentType: %s must be an Integer, got %s", what,
+        cyfn_errorf(ctx, "SyntaxError: InvalidArgumentType: %s must be an Integer, got %s", what,
              r ? r : "?");
     free(r);
     cv_free(&v);

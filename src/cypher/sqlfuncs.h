@@ -6,8 +6,11 @@
 #define BSP_CYPHER_SQLFUNCS_H
 
 #include "sql/sqlite_api.h"
+#include "util/error.h"
 
 int cyfn_register_builtins(sqlite3 *db);    /* sqlfuncs_builtin.c */
 int cyfn_register_aggregates(sqlite3 *db);  /* sqlfuncs_agg.c */
+/* The function's result is an error with a printf-formatted message (at most 511 bytes). */
+void cyfn_errorf(sqlite3_context *ctx, const char *fmt, ...) BSP_PRINTF(2, 3);
 
 #endif

@@ -28,16 +28,6 @@ struct adef {
     void (*final)(sqlite3_context *);
 };
 
-static void errorf(sqlite3_context *ctx, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    sqlite3_result_error(ctx, buf, -1);
-}
-
 static const char *agg_name(sqlite3_context *ctx)
 {
     return ((const struct adef *)sqlite3_user_data(ctx))->name;
@@ -63,7 +53,7 @@ static const char *kind_name(sqlite3_value *sv)
 
 static void type_error(sqlite3_context *ctx, sqlite3_value *sv)
 {
-    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects numbers, got %s", agg_name(ctx),
+    cyfn_errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects numbers, got %s", agg_name(ctx),
            kind_name(sv));
 }
 
@@ -74,7 +64,7 @@ static bool decode(sqlite3_context *ctx, sqlite3_value *sv, cv *out)
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "ArgumentError: %s(): %s", agg_name(ctx), bsp_errmsg());
+    else cyfn_errorf(ctx, "ArgumentError: %s(): %s", agg_name(ctx), bsp_errmsg());
     return false;
 }
 
@@ -149,7 +139,7 @@ static void sum_add(sqlite3_context *ctx, sqlite3_value *sv, bool for_avg)
         if (__builtin_add_overflow(s->isum, v, &r)) {
             if (!for_avg) {
                 s->failed = true;
-                errorf(ctx, "ArithmeticError: IntegerOverflow: sum() exceeds the Integer range");
+                cyfn_errorf(ctx, "ArithmeticError: IntegerOverflow: sum() exceeds the Integer range");
                 return;
             }
             s->fsum += (double)s->isum;
@@ -334,10 +324,10 @@ static void pct_step(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     if (!(p >= 0.0 && p <= 1.0)) {
         s->failed = true;
         if (pt == SQLITE_INTEGER || pt == SQLITE_FLOAT)
-            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be between 0.0 "
+            cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be between 0.0 "
                         "and 1.0, got %g", agg_name(ctx), p);
         else
-            errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be a number "
+            cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: %s() percentile must be a number "
                         "between 0.0 and 1.0, got %s", agg_name(ctx), kind_name(pv));
         return;
     }
@@ -421,7 +411,7 @@ static const struct adef aggs[] = {
 static void arity_error(sqlite3_context *ctx)
 {
     const struct adef *a = sqlite3_user_data(ctx);
-    errorf(ctx, "ArgumentError: %s() takes %d argument%s", a->name, a->nargs,
+    cyfn_errorf(ctx, "ArgumentError: %s() takes %d argument%s", a->name, a->nargs,
            a->nargs == 1 ? "" : "s");
 }
 

@@ -48,16 +48,6 @@ struct fdef {
 
 /* ------------------------------------------------------------------ errors and helpers */
 
-static void errorf(sqlite3_context *ctx, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    sqlite3_result_error(ctx, buf, -1);
-}
-
 static const char *kind_name(cv_kind k)
 {
     static const char *const names[] = {"null", "Boolean", "Integer", "Float", "String",
@@ -72,7 +62,7 @@ static bool get_arg(sqlite3_context *ctx, const struct fdef *d, sqlite3_value *s
     if (rc == BSP_OK) return true;
     cv_set_null(out);
     if (rc == BSP_ENOMEM) sqlite3_result_error_nomem(ctx);
-    else errorf(ctx, "ArgumentError: %s(): %s", d->name, bsp_errmsg());
+    else cyfn_errorf(ctx, "ArgumentError: %s(): %s", d->name, bsp_errmsg());
     return false;
 }
 
@@ -96,7 +86,7 @@ static cv_kind kind_of(sqlite3_value *sv)
 static void type_error(sqlite3_context *ctx, const struct fdef *d, const char *want,
                        cv_kind got)
 {
-    errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects %s, got %s", d->name, want,
+    cyfn_errorf(ctx, "TypeError: InvalidArgumentValue: %s() expects %s, got %s", d->name, want,
            kind_name(got));
 }
 
@@ -107,7 +97,7 @@ static void type_error(sqlite3_context *ctx, const struct fdef *d, const char *w
 static void syntax_type_error(sqlite3_context *ctx, const struct fdef *d, const char *want,
                               cv_kind got)
 {
-    errorf(ctx, "SyntaxError: InvalidArgumentType: %s() expects %s, got %s", d->name, want,
+    cyfn_errorf(ctx, "SyntaxError: InvalidArgumentType: %s() expects %s, got %s", d->name, want,
            kind_name(got));
 }
 
@@ -387,7 +377,7 @@ static void f_math1(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     case M_ABS:
         if (a.is_int) {
             if (a.i == INT64_MIN) {
-                errorf(ctx, "ArithmeticError: IntegerOverflow: abs() of -2^63");
+                cyfn_errorf(ctx, "ArithmeticError: IntegerOverflow: abs() of -2^63");
                 return;
             }
             sqlite3_result_int64(ctx, a.i < 0 ? -a.i : a.i);
@@ -542,7 +532,7 @@ static void f_round(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         if (rm == 0) return;
         mode = round_mode(m, mn);
         if (mode < 0) {
-            errorf(ctx, "ArgumentError: InvalidArgumentValue: round() mode must be one of UP, "
+            cyfn_errorf(ctx, "ArgumentError: InvalidArgumentValue: round() mode must be one of UP, "
                         "DOWN, CEILING, FLOOR, HALF_UP, HALF_DOWN, HALF_EVEN");
             return;
         }
@@ -917,7 +907,7 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
         int t = sqlite3_value_type(argv[k]);
         if (t == SQLITE_NULL) { null = true; continue; }
         if (t != SQLITE_INTEGER) {
-            errorf(ctx, "ArgumentError: InvalidArgumentType: range() expects Integer arguments, "
+            cyfn_errorf(ctx, "ArgumentError: InvalidArgumentType: range() expects Integer arguments, "
                         "got %s", kind_name(kind_of(argv[k])));
             return;
         }
@@ -927,7 +917,7 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     if (null) { sqlite3_result_null(ctx); return; }
     int64_t start = a[0], end = a[1], step = a[2];
     if (step == 0) {
-        errorf(ctx, "ArgumentError: NumberOutOfRange: range() step must not be 0");
+        cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: range() step must not be 0");
         return;
     }
     uint64_t count = 0;
@@ -936,7 +926,7 @@ static void f_range(sqlite3_context *ctx, const struct fdef *d, int argc, sqlite
     else if (step < 0 && start >= end)
         count = ((uint64_t)start - (uint64_t)end) / (0 - (uint64_t)step) + 1;
     if (count > CYFN_RANGE_MAX) {
-        errorf(ctx, "ArgumentError: NumberOutOfRange: range() would produce %" PRIu64
+        cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: range() would produce %" PRIu64
                     " elements (limit %u)",
                count, CYFN_RANGE_MAX);
         return;
@@ -1101,7 +1091,7 @@ static void f_endpoint(sqlite3_context *ctx, const struct fdef *d, int argc,
     int rc = sqlite3_prepare_v2(db, "SELECT cy_node(id, labels, props) FROM cy_nodes WHERE id = ?1",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK) {
-        errorf(ctx, "SemanticError: %s() needs the graph relation cy_nodes (%s)", d->name,
+        cyfn_errorf(ctx, "SemanticError: %s() needs the graph relation cy_nodes (%s)", d->name,
                sqlite3_errmsg(db));
         sqlite3_finalize(st);
         return;
@@ -1110,7 +1100,7 @@ static void f_endpoint(sqlite3_context *ctx, const struct fdef *d, int argc,
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) sqlite3_result_value(ctx, sqlite3_column_value(st, 0));
     else if (rc == SQLITE_DONE) sqlite3_result_null(ctx);
-    else errorf(ctx, "%s", sqlite3_errmsg(db));
+    else cyfn_errorf(ctx, "%s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
 }
 
@@ -1294,7 +1284,7 @@ static void f_substring(sqlite3_context *ctx, const struct fdef *d, int argc,
     if (r2 < 0) return;
     if (rs == 0 || r1 == 0 || r2 == 0) { sqlite3_result_null(ctx); return; }
     if (start < 0 || len < 0) {
-        errorf(ctx, "ArgumentError: NumberOutOfRange: substring() %s must not be negative",
+        cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: substring() %s must not be negative",
                start < 0 ? "start" : "length");
         return;
     }
@@ -1317,7 +1307,7 @@ static void f_leftright(sqlite3_context *ctx, const struct fdef *d, int argc,
     if (rl < 0) return;
     if (rs == 0 || rl == 0) { sqlite3_result_null(ctx); return; }
     if (len < 0) {
-        errorf(ctx, "ArgumentError: NumberOutOfRange: %s() length must not be negative", d->name);
+        cyfn_errorf(ctx, "ArgumentError: NumberOutOfRange: %s() length must not be negative", d->name);
         return;
     }
     if (d->op == 0) {
@@ -1564,15 +1554,15 @@ static void dispatch(sqlite3_context *ctx, int argc, sqlite3_value **argv)
     const struct fdef *d = sqlite3_user_data(ctx);
     if (argc < d->amin || (d->amax >= 0 && argc > d->amax)) {
         if (d->amax < 0)
-            errorf(ctx, "ArgumentError: %s() takes at least %d argument%s", d->name, d->amin,
+            cyfn_errorf(ctx, "ArgumentError: %s() takes at least %d argument%s", d->name, d->amin,
                    d->amin == 1 ? "" : "s");
         else if (d->amin == d->amax)
-            errorf(ctx, "ArgumentError: %s() takes %d argument%s", d->name, d->amin,
+            cyfn_errorf(ctx, "ArgumentError: %s() takes %d argument%s", d->name, d->amin,
                    d->amin == 1 ? "" : "s");
         else if (d->amax == d->amin + 1)
-            errorf(ctx, "ArgumentError: %s() takes %d or %d arguments", d->name, d->amin, d->amax);
+            cyfn_errorf(ctx, "ArgumentError: %s() takes %d or %d arguments", d->name, d->amin, d->amax);
         else
-            errorf(ctx, "ArgumentError: %s() takes %d to %d arguments", d->name, d->amin, d->amax);
+            cyfn_errorf(ctx, "ArgumentError: %s() takes %d to %d arguments", d->name, d->amin, d->amax);
         return;
     }
     d->fn(ctx, d, argc, argv);
