@@ -829,6 +829,20 @@ static int carry_columns(tr *t, sbuf *cols, size_t *ncols, cy_step *st)
     return rc;
 }
 
+/* The next stage reads step s's temporary table (alias a) with the variables of next, or,
+ * when building them failed (rc), nothing changes and next is dropped. */
+static int read_step_table(tr *t, const cy_step *s, const char *a, scope *next, int rc)
+{
+    if (rc) {
+        scope_clear(next);
+        return rc;
+    }
+    stage_reset(t);
+    add_from(t, tr_fmt(t, "temp.%s AS %s", s->table, a));
+    t->sc = *next;
+    return BSP_OK;
+}
+
 /* ---- CREATE ---- */
 
 typedef struct {
@@ -1012,14 +1026,7 @@ static int clause_create(tr *t, const cy_node *c)
         rc = scope_push(&next, &b);
         i += parts;
     }
-    if (rc) {
-        scope_clear(&next);
-        return rc;
-    }
-    stage_reset(t);
-    add_from(t, tr_fmt(t, "temp.%s AS %s", s->table, a));
-    t->sc = next;
-    return BSP_OK;
+    return read_step_table(t, s, a, &next, rc);
 }
 
 /* ---- CALL hdr.*(...) YIELD ... ---- */
@@ -1121,13 +1128,7 @@ static int clause_call(tr *t, const cy_node *c, bool standalone)
         binding nb = {.name = names[i], .kind = B_VALUE, .e = {tr_fmt(t, "%s.\"%s\"", a, names[i])}};
         rc = scope_push(&next, &nb);
     }
-    if (rc) {
-        scope_clear(&next);
-        return rc;
-    }
-    stage_reset(t);
-    add_from(t, tr_fmt(t, "temp.%s AS %s", s->table, a));
-    t->sc = next;
+    if ((rc = read_step_table(t, s, a, &next, rc))) return rc;
     if (where) rc = where_cond(t, where, &t->where);
     if (!rc && standalone) {
         /* the whole statement is the call: its fields are the result */
