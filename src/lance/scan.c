@@ -328,18 +328,29 @@ static int fp_run(void *c, uint64_t first_row, uint64_t rows, const uint8_t *byt
     return x->fn(x->ctx, x->fragment_id, first_row, rows, bytes, live);
 }
 
-int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char *column,
-                        bsp_fp_run_fn fn, void *ctx)
+/* Fragment fragment_index and its fingerprint field named column, or an error. */
+static int fp_column(const bsp_dataset *ds, size_t fragment_index, const char *column,
+                     const Lance__Table__DataFragment **f, const bsp_field **fd)
 {
     const Lance__Table__Manifest *m = ds->mf.m;
     if (fragment_index >= m->n_fragments)
         return bsp_err(BSP_ERANGE, "%s: fragment index %zu out of range", ds->path, fragment_index);
     int k = bsp_schema_find(&ds->schema, column);
     if (k < 0) return bsp_err(BSP_ENOTFOUND, "%s: no column named %s", ds->path, column);
-    const bsp_field *fd = &ds->schema.fields[k];
-    if (!bsp_type_is_fingerprint(fd->type))
+    *fd = &ds->schema.fields[k];
+    if (!bsp_type_is_fingerprint((*fd)->type))
         return bsp_err(BSP_EINVAL, "%s: column %s is not a 2048-byte fingerprint", ds->path, column);
-    const Lance__Table__DataFragment *f = m->fragments[fragment_index];
+    *f = m->fragments[fragment_index];
+    return BSP_OK;
+}
+
+int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char *column,
+                        bsp_fp_run_fn fn, void *ctx)
+{
+    const Lance__Table__DataFragment *f;
+    const bsp_field *fd;
+    int rc0 = fp_column(ds, fragment_index, column, &f, &fd);
+    if (rc0) return rc0;
     size_t file;
     uint32_t col;
     if (!dataset_locate(f, fd->id, &file, &col)) return BSP_OK; /* all NULL in this fragment */
@@ -365,15 +376,10 @@ int bsp_dataset_scan_fp(const bsp_dataset *ds, size_t fragment_index, const char
 int bsp_dataset_map_fp(const bsp_dataset *ds, size_t fragment_index, const char *column, bsp_fp_map *out)
 {
     memset(out, 0, sizeof *out);
-    const Lance__Table__Manifest *m = ds->mf.m;
-    if (fragment_index >= m->n_fragments)
-        return bsp_err(BSP_ERANGE, "%s: fragment index %zu out of range", ds->path, fragment_index);
-    int k = bsp_schema_find(&ds->schema, column);
-    if (k < 0) return bsp_err(BSP_ENOTFOUND, "%s: no column named %s", ds->path, column);
-    const bsp_field *fd = &ds->schema.fields[k];
-    if (!bsp_type_is_fingerprint(fd->type))
-        return bsp_err(BSP_EINVAL, "%s: column %s is not a 2048-byte fingerprint", ds->path, column);
-    const Lance__Table__DataFragment *f = m->fragments[fragment_index];
+    const Lance__Table__DataFragment *f;
+    const bsp_field *fd;
+    int rc0 = fp_column(ds, fragment_index, column, &f, &fd);
+    if (rc0) return rc0;
     size_t file;
     uint32_t col;
     if (!dataset_locate(f, fd->id, &file, &col) || f->deletion_file)
